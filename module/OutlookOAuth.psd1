@@ -1,0 +1,29 @@
+@{
+    RootModule           = 'OutlookOAuth.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f7d0f0e-4c1b-4f55-9a43-0b9f3c7d2a61'
+    Author               = 'OutlookOAuth contributors'
+    CompanyName          = 'OutlookOAuth'
+    Copyright            = '(c) OutlookOAuth contributors. All rights reserved.'
+    Description          = 'Configure and operate Outlook / Microsoft 365 mail servers authenticated with Entra OAuth (XOAUTH2): servers, FROM filters, system parameters, accounts, tokens and connection tests.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('OutlookOAuth.Format.ps1xml')
+    CmdletsToExport      = @(
+        'New-OutlookMailServer'
+        'Get-OutlookMailServer'
+        'Set-OutlookMailServer'
+        'Remove-OutlookMailServer'
+        'Set-MailSystemParameter'
+        'Get-MailSystemParameter'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Outlook', 'Office365', 'Microsoft365', 'OAuth', 'XOAUTH2', 'SMTP', 'IMAP', 'Entra', 'Odoo')
+            ProjectUri = 'https://github.com/outlookoauth/OutlookOAuth'
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace OutlookOAuth.Configuration;
+
+/// <summary>Names of the system parameters this module knows and validates. Other keys are allowed.</summary>
+public static class SystemParameters
+{
+    public const string CatchallDomain = "mail.catchall.domain";
+    public const string DefaultFrom = "mail.default.from";
+    public const string BounceAlias = "mail.bounce.alias";
+    public const string CatchallAlias = "mail.catchall.alias";
+    public const string WebBaseUrl = "web.base.url";
+    public const string OutlookEndpoint = "microsoft_outlook.endpoint";
+
+    public static readonly IReadOnlyList<string> Known =
+        [CatchallDomain, DefaultFrom, BounceAlias, CatchallAlias, WebBaseUrl, OutlookEndpoint];
+
+    /// <summary>Why <paramref name="value"/> is not valid for <paramref name="key"/>, or null when it is
+    /// (or when the key is not one this module knows).</summary>
+    public static string? Validate(string key, string? value)
+    {
+        if (value is null) return null;
+        switch (key)
+        {
+            case CatchallDomain:
+                return MailSyntax.IsDomain(value) ? null : $"'{value}' is not a domain name (for example example.com).";
+            case DefaultFrom:
+                return MailSyntax.IsLocalPart(value) || MailSyntax.IsAddress(value)
+                    ? null : $"'{value}' is neither a local part (notifications) nor a full address (notifications@example.com).";
+            case BounceAlias:
+            case CatchallAlias:
+                return MailSyntax.IsLocalPart(value) ? null : $"'{value}' is not a local part (the text before '@', for example bounce).";
+            case WebBaseUrl:
+                return Uri.TryCreate(value, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps) && !string.IsNullOrEmpty(u.Host)
+                    ? null : $"'{value}' is not an absolute http(s) URL (for example https://odoo.example.com).";
+            case OutlookEndpoint:
+                return Uri.TryCreate(value, UriKind.Absolute, out var e) && e.Scheme == Uri.UriSchemeHttps && value.EndsWith('/')
+                    ? null : $"'{value}' must be an https URL ending with '/' (for example https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/); without the final '/' the v2.0 segment is lost when URLs are joined.";
+            default:
+                return null;
+        }
+    }
+}
