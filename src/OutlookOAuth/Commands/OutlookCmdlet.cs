@@ -1,0 +1,48 @@
+using System.Management.Automation;
+using OutlookOAuth.Configuration;
+
+namespace OutlookOAuth.Commands;
+
+/// <summary>Base of every OutlookOAuth cmdlet: the -ConfigPath parameter and error helpers.
+/// Rules live in OutlookOAuth.Core; cmdlets only bind, confirm and write.</summary>
+public abstract class OutlookCmdlet : PSCmdlet
+{
+    /// <summary>The YAML configuration file. Default: $env:OUTLOOKOAUTH_CONFIG, else the per-user file.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigPath { get; set; }
+
+    ConfigurationStore? _store;
+
+    /// <summary>The store of the resolved configuration path (relative paths resolve against the current
+    /// PowerShell location, not the process directory).</summary>
+    protected ConfigurationStore Store
+    {
+        get
+        {
+            var path = ConfigurationPaths.Resolve(ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath));
+            if (_store is null || _store.Path != path) _store = new ConfigurationStore(path);
+            return _store;
+        }
+    }
+
+    /// <summary>Writes a non-terminating error with a stable id and the offending object.</summary>
+    protected void WriteFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
+        WriteError(new ErrorRecord(exception, errorId, category, target));
+
+    /// <summary>Stops the command with a terminating error.</summary>
+    protected void ThrowFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
+        ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
+
+    /// <summary>Maps core exceptions to error records: configuration errors keep their id and position.</summary>
+    protected ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
+    {
+        ConfigurationFileException f => new ErrorRecord(f, f.ErrorId, ErrorCategory.ParserError, f.FilePath),
+        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, ErrorCategory.InvalidData, target),
+        ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath),
+        Identity.OAuthException o => new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target)
+            { ErrorDetails = o.Hint is null ? null : new ErrorDetails(o.Message) { RecommendedAction = o.Hint } },
+        UnauthorizedAccessException or IOException => new ErrorRecord(exception, "ConfigurationIO", ErrorCategory.WriteError, target),
+        _ => new ErrorRecord(exception, "OutlookOAuthError", ErrorCategory.NotSpecified, target),
+    };
+}
