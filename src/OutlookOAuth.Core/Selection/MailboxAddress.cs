@@ -165,7 +165,7 @@ public sealed class MailboxAddress
         sb.Append('"');
         foreach (var c in displayName)
         {
-            
+            if (c is '"' or '\\') sb.Append('\\');
             sb.Append(char.IsControl(c) ? ' ' : c);
         }
         return sb.Append("\" <").Append(address).Append('>').ToString();
