@@ -42,7 +42,7 @@ Describe 'The single notifications server of the reference docs' {
         Set-Content $config "version: 1`noutgoingServers:`n- name: a@example.com`n  port: submission`n"
         $before = Get-FileHash $config
         { New-OutlookMailServer -ConfigPath $config -Username b@example.com -ErrorAction Stop } |
-            Should -Throw -ExpectedMessage "*:5:9: 'port' must be a whole number*"
+            Should -Throw -ExpectedMessage "*:4:9: 'port' must be a whole number*"
         (Get-FileHash $config).Hash | Should -Be $before.Hash
     }
 }
