@@ -33,7 +33,9 @@ public sealed class LabAuthorityProcessTests(ITestOutputHelper output)
             const string secret = "s3cret-For-The-Lab-Only", password = "P@ssw0rd-lab", tenant = "11111111-2222-3333-4444-555555555555";
 
             var dll = Path.Combine(AppContext.BaseDirectory, "OutlookOAuth.TestAuthority.dll");
-            var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH")
+                       ?? (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath : null) ?? "dotnet";
+            var psi = new ProcessStartInfo(host)
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
