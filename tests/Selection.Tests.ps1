@@ -1,13 +1,14 @@
+#Requires -Version 7.4
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
-# Admin stories for Resolve-OutlookMailServer and Test-OutlookMailConfiguration (run under PowerShell 7 with Pester 5).
+# Admin stories for Resolve-OutlookMailServer and Test-OutlookMailConfiguration. Build first: ./build.ps1
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../out/OutlookOAuth/OutlookOAuth.psd1') -Force
+    Import-Module (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1') -Force
 }
 
 Describe 'An admin checks who sends what in the per-user configuration of the Odoo docs' {
     BeforeAll {
-        $cfg = Join-Path ([IO.Path]::GetTempPath()) ("selection-{0}.yaml" -f [guid]::NewGuid())
+        $cfg = Join-Path $TestDrive "per-user-$([guid]::NewGuid()).yaml"
         Set-MailSystemParameter -Name mail.catchall.domain -Value example.com -ConfigPath $cfg
         Set-MailSystemParameter -Name mail.default.from -Value notifications -ConfigPath $cfg
         @(
@@ -16,7 +17,6 @@ Describe 'An admin checks who sends what in the per-user configuration of the Od
             [pscustomobject]@{ Username = 'notifications@example.com'; Sequence = 20 }
         ) | New-OutlookMailServer -ConfigPath $cfg | Out-Null
     }
-    AfterAll { Remove-Item $cfg -ErrorAction SilentlyContinue }
 
     It 'sends a user with a server of their own through it, From kept' {
         $r = Resolve-OutlookMailServer -From '"Jane Doe" <jane@example.com>' -ConfigPath $cfg
