@@ -212,29 +212,39 @@ if authority:
     except Exception as e:
         meta = None
         check("authority: OpenID discovery document", False, f"{disco}: {e!r}")
-    if meta and "token_endpoint" in meta:
-        # Resource-owner password grant for alice with the IMAP scope, then an IMAP login with it.
+    def password_grant(scope):
         form = urllib.parse.urlencode({
             "grant_type": "password", "client_id": CLIENT_ID,
             "client_secret": E["OUTLOOKOAUTH_LAB_CLIENT_SECRET"], "username": ALICE,
             "password": E["OUTLOOKOAUTH_LAB_PASSWORD"],
-            "scope": f"https://outlook.office.com/{IMAP_SCOPE} offline_access"}).encode()
+            "scope": f"https://outlook.office.com/{scope} offline_access"}).encode()
         try:
             with urllib.request.urlopen(urllib.request.Request(meta["token_endpoint"], data=form),
                                         context=CTX, timeout=10) as r:
-                resp = json.load(r)
+                return json.load(r)
         except urllib.error.HTTPError as e:
-            resp = {"http_error": e.code, "body": e.read()[:200].decode(errors="replace")}
+            return {"http_error": e.code, "body": e.read()[:300].decode(errors="replace")}
         except Exception as e:
-            resp = {"error": repr(e)}
-        if "access_token" in resp:
+            return {"error": repr(e)}
+    if meta and "token_endpoint" in meta:
+        # Resource-owner password grant for alice, then use the token on the mail servers.
+        resp = password_grant(IMAP_SCOPE)
+        if "unsupported_grant_type" in json.dumps(resp):
+            print("SKIP  authority password-grant tokens -> IMAP/SMTP (the authority does not offer that grant)")
+        elif "access_token" not in resp:
+            check("authority password grant for alice (IMAP scope)", False, json.dumps(resp)[:300])
+        else:
             ok, detail, m = imap_login(ALICE, resp["access_token"])
             if m: m.logout()
-            check("authority password-grant token for alice -> IMAP XOAUTH2 accepted", ok, detail[:100])
-        elif "unsupported_grant_type" in json.dumps(resp):
-            print("SKIP  authority password-grant token -> IMAP (the authority does not offer that grant)")
-        else:
-            check("authority password-grant token for alice", False, json.dumps(resp)[:200])
+            check("authority password-grant token (IMAP scope) -> IMAP XOAUTH2 accepted", ok, detail[:100])
+            resp = password_grant(SMTP_SCOPE)
+            if "access_token" not in resp:
+                check("authority password grant for alice (SMTP scope)", False, json.dumps(resp)[:300])
+            else:
+                s = smtp_session()
+                code, msg = smtp_auth(s, ALICE, resp["access_token"])
+                s.close()
+                check("authority password-grant token (SMTP scope) -> SMTP AUTH XOAUTH2 235", code == 235, f"{code} {msg[:80]}")
 else:
     print("SKIP  authority checks (OUTLOOKOAUTH_LAB_AUTHORITY not set: the lab runs without the authority)")
 
