@@ -44,7 +44,7 @@ public sealed class MailSenderResolver
         foreach (var server in active)
         {
             var candidate = new Candidate(server, new ParsedFilter(server.FromFilter), BounceAddress);
-            servers.Add(candidate.Server);
+            servers.Add(candidate.Server.Clone());
             _first ??= candidate;
             if (candidate.Filter.IsEmpty) _firstEmpty ??= candidate;
             foreach (var a in candidate.Filter.Addresses) _byAddress.TryAdd(a, candidate);
@@ -63,7 +63,7 @@ public sealed class MailSenderResolver
     public string? NotificationsAddress { get; }
     /// <summary>The bounce address (normalized), or null without a catchall domain.</summary>
     public string? BounceAddress { get; }
-    /// <summary>The active outgoing servers in selection order (copies).</summary>
+    /// <summary>The active outgoing servers in selection order (copies: changing them changes nothing here).</summary>
     public IReadOnlyList<OutgoingMailServer> Servers { get; }
 
     /// <summary>Resolves a sender given as text; throws <see cref="InvalidMailboxException"/> when it is not one mailbox.</summary>

@@ -213,6 +213,7 @@ public class MailSenderResolverTests
         first.Server!.Name = "changed";
         first.Server.FromFilter = "";
         config.OutgoingServers.Clear();
+        resolver.Servers[0].FromFilter = "";
 
         var again = resolver.Resolve("jane@example.com");
         Assert.Equal("jane", again.ServerName);
