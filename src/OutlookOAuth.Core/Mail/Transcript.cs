@@ -44,6 +44,10 @@ public static partial class TranscriptRedaction
     [GeneratedRegex(@"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*")]
     private static partial Regex BearerRegex();
 
+    // A JWT (base64url JSON header "eyJ..." and two more segments), whatever the segment lengths.
+    [GeneratedRegex(@"eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*")]
+    private static partial Regex JwtRegex();
+
     // 40+ characters of base64 alphabet (a JWT segment, a SASL payload); short words and numbers are left alone.
     [GeneratedRegex(@"[A-Za-z0-9+/_\-]{40,}={0,2}")]
     private static partial Regex Base64RunRegex();
@@ -55,6 +59,7 @@ public static partial class TranscriptRedaction
                 if (!string.IsNullOrEmpty(s) && line.Contains(s, StringComparison.Ordinal))
                     line = line.Replace(s, Mask, StringComparison.Ordinal);
         line = BearerRegex().Replace(line, m => m.Groups[1].Value + Mask);
+        line = JwtRegex().Replace(line, Mask);
         return Base64RunRegex().Replace(line, Mask);
     }
 

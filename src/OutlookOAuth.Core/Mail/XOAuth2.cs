@@ -2,7 +2,7 @@ using System.Text;
 
 namespace OutlookOAuth.Mail;
 
-/// <summary>The SASL XOAUTH2 initial response: base64("user=&lt;username&gt;\x01auth=Bearer &lt;token&gt;\x01\x01").</summary>
+/// <summary>The SASL XOAUTH2 initial response: base64("user=&lt;username&gt;\u0001auth=Bearer &lt;token&gt;\u0001\u0001").</summary>
 public static class XOAuth2
 {
     public const string Mechanism = "XOAUTH2";
@@ -11,9 +11,9 @@ public static class XOAuth2
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         ArgumentException.ThrowIfNullOrWhiteSpace(accessToken);
-        if (username.Contains('\x01') || accessToken.Contains('\x01') || accessToken.Any(char.IsWhiteSpace))
+        if (username.Contains('\u0001') || accessToken.Contains('\u0001') || accessToken.Any(char.IsWhiteSpace))
             throw new ArgumentException("The username or token contains a forbidden character.");
-        return Convert.ToBase64String(Encoding.UTF8.GetBytes($"user={username}\x01auth=Bearer {accessToken}\x01\x01"));
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes($"user={username}\u0001auth=Bearer {accessToken}\u0001\u0001"));
     }
 
     /// <summary>Decodes a server challenge (the JSON error of a failed XOAUTH2 exchange); null when it is not base64 text.</summary>
