@@ -131,7 +131,7 @@ public static class ConnectionHints
                 $"{c.Server.Endpoint} cannot be reached from this machine. Check the network, routes and firewalls."),
             MailFailure.Timeout when c.Stage == ConnectionTestStage.Connect && !c.Connected => ("ConnectTimeout",
                 $"No TCP connection to {c.Server.Endpoint}{seconds}. A firewall or proxy probably drops outgoing traffic to port {c.Server.Port}: allow it, or check the host name."),
-            MailFailure.Timeout when c.Stage == ConnectionTestStage.Connect => ("GreetingTimeout",
+            MailFailure.Timeout when c.Stage == ConnectionTestStage.Connect => ("ServerNotResponding",
                 $"Connected, but {c.Server.Endpoint} did not answer{seconds}. If the port expects implicit TLS (993, 465) the connection security is wrong " +
                 $"({(smtp ? "set -Encryption ssl, or use port 587 with starttls" : "set -Ssl")}); otherwise the server is overloaded or a middlebox holds the connection."),
             MailFailure.Timeout when c.Stage == ConnectionTestStage.Tls => ("TlsTimeout",

@@ -125,7 +125,7 @@ public class ConnectionHintsTests
     [InlineData(MailFailure.ConnectionRefused, ConnectionTestStage.Connect, false, "ConnectionRefused", "587")]
     [InlineData(MailFailure.NetworkUnreachable, ConnectionTestStage.Connect, false, "NetworkUnreachable", "firewall")]
     [InlineData(MailFailure.Timeout, ConnectionTestStage.Connect, false, "ConnectTimeout", "firewall")]
-    [InlineData(MailFailure.Timeout, ConnectionTestStage.Connect, true, "GreetingTimeout", "implicit TLS")]
+    [InlineData(MailFailure.Timeout, ConnectionTestStage.Connect, true, "ServerNotResponding", "implicit TLS")]
     [InlineData(MailFailure.Timeout, ConnectionTestStage.Tls, true, "TlsTimeout", "connection security")]
     [InlineData(MailFailure.Timeout, ConnectionTestStage.Recipient, true, "Timeout", "Recipient")]
     [InlineData(MailFailure.CertificateNotTrusted, ConnectionTestStage.Tls, true, "CertificateNotTrusted", "OUTLOOKOAUTH_CA_FILE")]

@@ -64,8 +64,12 @@ public sealed class ScriptedServer : IAsyncDisposable
 
     internal void Record(string line) { lock (Received) Received.Add(line); }
 
+    bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         _stop.Cancel();
         _listener.Stop();
         await _accept;
