@@ -16,6 +16,7 @@
         'Remove-OutlookMailServer'
         'Set-MailSystemParameter'
         'Get-MailSystemParameter'
+        'Test-OutlookConnection'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
