@@ -291,6 +291,79 @@ public class ConnectionTesterFixtureTests
     }
 
     [Fact]
+    public async Task Imap_STARTTLS_path_on_a_plain_port()
+    {
+        await using var server = new ScriptedServer(async c =>
+        {
+            await c.SendAsync("* OK fixture IMAP4rev1 ready");
+            await c.ExpectAsync("A0001 CAPABILITY");
+            await c.SendAsync("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED", "A0001 OK done");
+            await c.ExpectAsync("A0002 STARTTLS");
+            await c.SendAsync("A0002 OK Begin TLS negotiation now");
+            await c.TlsAsync(TestCertificates.Loopback);
+            await c.ExpectAsync("A0003 CAPABILITY");
+            await c.SendAsync("* CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2", "A0003 OK done");
+            await c.ExpectAsync("A0004 AUTHENTICATE XOAUTH2 ");
+            await c.SendAsync("A0004 OK Logged in");
+            await c.ExpectAsync("A0005 SELECT INBOX");
+            await c.SendAsync("* 7 EXISTS", "A0005 OK [READ-WRITE] Select completed");
+            await c.ExpectAsync("A0006 LOGOUT");
+            await c.SendAsync("* BYE", "A0006 OK");
+        });
+        var imap = Imap(server);
+        imap.Ssl = false;
+        var result = await Tester().TestAsync(imap);
+        Assert.True(result.Success, result.Message);
+        Assert.Equal(7, result.MessageCount);
+        // The token only went over TLS: AUTHENTICATE comes after STARTTLS.
+        Assert.True(server.Received.FindIndex(l => l.Contains("AUTHENTICATE")) > server.Received.FindIndex(l => l.Contains("STARTTLS")));
+    }
+
+    [Fact]
+    public async Task Smtp_implicit_TLS_path()
+    {
+        await using var server = new ScriptedServer(async c =>
+        {
+            await c.TlsAsync(TestCertificates.Loopback);
+            await c.SendAsync("220 fixture ESMTP");
+            await c.ExpectAsync("EHLO");
+            await c.SendAsync("250-fixture", "250 AUTH XOAUTH2");
+            await c.ExpectAsync("AUTH XOAUTH2 ");
+            await c.SendAsync("235 2.7.0 ok");
+            await c.ExpectAsync("MAIL FROM:");
+            await c.SendAsync("250 2.1.0 ok");
+            await c.ExpectAsync("RCPT TO:");
+            await c.SendAsync("250 2.1.5 ok");
+            await c.ExpectAsync("DATA");
+            await c.SendAsync("354 go");
+            await c.ReadLineAsync();
+        });
+        var smtp = Smtp(server);
+        smtp.Encryption = SmtpEncryption.Ssl; // ServerRules refuse this for Outlook servers; the client still supports it (port 465)
+        var result = await Tester().TestAsync(smtp);
+        Assert.True(result.Success, result.Message);
+        Assert.Equal([ConnectionTestStage.Token, ConnectionTestStage.Connect, ConnectionTestStage.Tls, ConnectionTestStage.Authenticate,
+            ConnectionTestStage.Sender, ConnectionTestStage.Recipient, ConnectionTestStage.Data], result.StageDurations.Select(s => s.Stage));
+    }
+
+    [Fact]
+    public async Task A_plain_text_server_never_receives_the_token()
+    {
+        await using var server = new ScriptedServer(async c =>
+        {
+            await c.SendAsync("220 fixture");
+            await c.ExpectAsync("EHLO");
+            await c.SendAsync("250-fixture", "250 AUTH XOAUTH2");
+            await c.ReadLineAsync();
+        });
+        var smtp = Smtp(server);
+        smtp.Encryption = SmtpEncryption.None;
+        var result = await Tester().TestAsync(smtp);
+        Assert.Equal((ConnectionTestStage.Authenticate, "EncryptionRequired"), (result.Stage, result.ErrorId));
+        Assert.DoesNotContain(server.Received, l => l.StartsWith("AUTH", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Token_errors_of_the_OAuth_layer_stop_before_connecting()
     {
         var error = new OAuthException("AADSTS700082", "The refresh token has expired due to inactivity.", "Reconnect the account: it was idle for more than 90 days.", "700082");

@@ -169,13 +169,14 @@ public class ConnectionTesterLabTests(MailLabFixture lab)
         // What an admin's lab does: OUTLOOKOAUTH_CA_FILE names the CA; no trust is passed explicitly.
         var user = MailLabFixture.NewUser("alice");
         var before = Environment.GetEnvironmentVariable(CertificateTrust.CaFileVariable);
-        Environment.SetEnvironmentVariable(CertificateTrust.CaFileVariable, lab.CaFile);
+        // Under tests/run-tests.sh lab.env already set it; otherwise set it for the duration of this test only.
+        if (before != lab.CaFile) Environment.SetEnvironmentVariable(CertificateTrust.CaFileVariable, lab.CaFile);
         try
         {
             var tester = new ConnectionTester(new FixedTokenProvider(lab.Token(user, lab.ImapScope)));
             var result = await tester.TestAsync(lab.ImapServer(user));
             Assert.True(result.Success, result.Message);
         }
-        finally { Environment.SetEnvironmentVariable(CertificateTrust.CaFileVariable, before); }
+        finally { if (before != lab.CaFile) Environment.SetEnvironmentVariable(CertificateTrust.CaFileVariable, before); }
     }
 }
