@@ -16,6 +16,8 @@
         'Remove-OutlookMailServer'
         'Set-MailSystemParameter'
         'Get-MailSystemParameter'
+        'Resolve-OutlookMailServer'
+        'Test-OutlookMailConfiguration'
         'Test-OutlookConnection'
     )
     FunctionsToExport    = @()
