@@ -18,6 +18,7 @@
         'Get-MailSystemParameter'
         'Resolve-OutlookMailServer'
         'Test-OutlookMailConfiguration'
+        'Test-OutlookConnection'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,0 +1,64 @@
+namespace OutlookOAuth.Mail;
+
+/// <summary>Why a mail protocol step failed. Stable: used as the base of error ids and hints.</summary>
+public enum MailFailure
+{
+    /// <summary>The host name does not resolve.</summary>
+    HostNotFound,
+    /// <summary>Nothing listens on the port (TCP RST).</summary>
+    ConnectionRefused,
+    /// <summary>No route to the host or network.</summary>
+    NetworkUnreachable,
+    /// <summary>A step did not finish within the timeout.</summary>
+    Timeout,
+    /// <summary>The server certificate chain is not trusted.</summary>
+    CertificateNotTrusted,
+    /// <summary>The server certificate does not name the host.</summary>
+    CertificateNameMismatch,
+    /// <summary>The TLS handshake failed for another reason (protocol, wrong port/security).</summary>
+    TlsHandshakeFailed,
+    /// <summary>The server closed the connection.</summary>
+    ConnectionClosed,
+    /// <summary>The server broke the protocol (malformed reply, line too long).</summary>
+    ProtocolViolation,
+    /// <summary>The server answered with a negative reply (see the command exception for the reply).</summary>
+    Rejected,
+    /// <summary>The server does not offer what is needed (STARTTLS, XOAUTH2).</summary>
+    NotSupported,
+}
+
+/// <summary>A failure of the SMTP/IMAP client. Messages name the endpoint and the step, never a secret.</summary>
+public class MailProtocolException : Exception
+{
+    public MailProtocolException(MailFailure failure, string message, Exception? inner = null) : base(message, inner) =>
+        Failure = failure;
+
+    public MailFailure Failure { get; }
+}
+
+/// <summary>An SMTP command got an unexpected reply.</summary>
+public sealed class SmtpCommandException : MailProtocolException
+{
+    public SmtpCommandException(string command, SmtpReply reply, string? challenge = null)
+        : base(MailFailure.Rejected, $"The server answered {command} with {reply}") =>
+        (Command, Reply, Challenge) = (command, reply, challenge);
+
+    /// <summary>The verb of the command (never its arguments when they are secret).</summary>
+    public string Command { get; }
+    public SmtpReply Reply { get; }
+    /// <summary>The decoded error challenge of a failed SASL exchange (XOAUTH2 sends a JSON object), if any.</summary>
+    public string? Challenge { get; }
+}
+
+/// <summary>An IMAP command ended with NO or BAD (or the server said BYE).</summary>
+public sealed class ImapCommandException : MailProtocolException
+{
+    public ImapCommandException(string command, ImapResponse response, string? challenge = null)
+        : base(MailFailure.Rejected, $"The server answered {command} with {response.Status} {response.Text}".TrimEnd()) =>
+        (Command, Response, Challenge) = (command, response, challenge);
+
+    public string Command { get; }
+    public ImapResponse Response { get; }
+    /// <summary>The decoded error challenge of a failed SASL exchange (XOAUTH2 sends a JSON object), if any.</summary>
+    public string? Challenge { get; }
+}

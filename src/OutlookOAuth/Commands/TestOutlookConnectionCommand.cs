@@ -1,0 +1,115 @@
+using System.Management.Automation;
+using OutlookOAuth.Configuration;
+using OutlookOAuth.Mail;
+using OutlookOAuth.Security;
+
+namespace OutlookOAuth.Commands;
+
+/// <summary>
+/// <para type="synopsis">Proves that servers work: SMTP (STARTTLS, XOAUTH2, MAIL FROM, RCPT TO, DATA; nothing is sent)
+/// or IMAP (TLS, XOAUTH2, SELECT INBOX), several servers at once.</para>
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "OutlookConnection", DefaultParameterSetName = "InputObject")]
+[OutputType(typeof(ConnectionTestResult), typeof(bool))]
+public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public MailServer[]? InputObject { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
+    public MailServerDirection? Direction { get; set; }
+
+    /// <summary>Servers tested at the same time.</summary>
+    [Parameter] [ValidateRange(1, 64)] public int ThrottleLimit { get; set; } = 8;
+
+    /// <summary>RCPT TO of the SMTP probe (default: the server's username).</summary>
+    [Parameter] [ValidateNotNullOrEmpty] public string? Recipient { get; set; }
+
+    /// <summary>Limit of each network step, in seconds.</summary>
+    [Parameter] [ValidateRange(1, 600)] public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Output only $true or $false per server.</summary>
+    [Parameter] public SwitchParameter Quiet { get; set; }
+
+    readonly CancellationTokenSource _stop = new();
+    ConnectionTestRunner? _runner;
+
+    protected override void BeginProcessing()
+    {
+        CertificateTrust trust;
+        try { trust = CertificateTrust.FromEnvironment(); }
+        catch (InvalidOperationException e) { ThrowFailure(e, "CaFileInvalid", ErrorCategory.InvalidArgument, CertificateTrust.CaFileVariable); return; }
+        var options = new ConnectionTestOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Recipient = Recipient, Trust = trust };
+        var tester = new ConnectionTester(ConnectionTestTokens.ForConfiguration(Store.Path), options);
+        _runner = new ConnectionTestRunner(tester, ThrottleLimit, transcript: true, _stop.Token);
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var server in ParameterSetName == "Name" ? Lookup() : InputObject ?? [])
+        {
+            var copy = server.Clone();
+            copy.ConfigPath ??= Store.Path;
+            _runner!.Add(copy);
+        }
+        Drain(wait: false);
+    }
+
+    protected override void EndProcessing()
+    {
+        _runner!.Complete();
+        Drain(wait: true);
+        WriteProgress(new ProgressRecord(1, "Testing mail server connections", "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose()
+    {
+        _runner?.Dispose();
+        _stop.Dispose();
+    }
+
+    IEnumerable<MailServer> Lookup()
+    {
+        OutlookConfiguration config;
+        try { config = Store.Load(); }
+        catch (Exception e) when (e is ConfigurationFileException or IOException or UnauthorizedAccessException) { WriteError(ToErrorRecord(e, Store.Path)); yield break; }
+        var servers = config.AllServers.Where(s => Direction is null || s.Direction == Direction).ToList();
+        foreach (var pattern in Name!)
+        {
+            var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
+            var matched = servers.Where(s => wildcard.IsMatch(s.Name)).ToList();
+            if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                WriteFailure(new ItemNotFoundException($"No {(Direction is null ? "" : Direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'."),
+                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern);
+            foreach (var server in matched) yield return server;
+        }
+    }
+
+    /// <summary>Writes what the runner reported, on the pipeline thread; with <paramref name="wait"/> until all finished.</summary>
+    void Drain(bool wait)
+    {
+        var events = _runner!.Events;
+        while (true)
+        {
+            while (events.TryRead(out var e))
+            {
+                if (e.Transcript is { } line) WriteVerbose($"[{e.Server.Name}] {line}");
+                if (e.Result is not { } result) continue;
+                WriteObject(Quiet ? result.Success : result);
+                var status = $"{_runner.Finished} of {_runner.Added} servers tested";
+                WriteProgress(new ProgressRecord(1, "Testing mail server connections", status)
+                    { PercentComplete = Math.Min(100, 100 * _runner.Finished / Math.Max(1, _runner.Added)), CurrentOperation = result.ToString() });
+            }
+            if (!wait) return;
+            try { if (!events.WaitToReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult()) return; }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Admin stories for Test-OutlookConnection against the lab's real Postfix (submission, STARTTLS) and Dovecot (IMAPS),
+# which accept the lab authority's tokens (tests/lab/start.sh). No Microsoft tenant is needed. Build first: ./build.ps1
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1') -Force
+    if (-not $env:OUTLOOKOAUTH_LAB_SMTP_PORT -or -not $env:OUTLOOKOAUTH_LAB_AUTHORITY) {
+        $envFile = & bash (Join-Path $PSScriptRoot 'lab' 'start.sh') | Select-Object -Last 1
+        foreach ($line in Get-Content $envFile) {
+            if ($line -match '^export (\w+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
+        }
+    }
+    $script:Secret = ConvertTo-SecureString $env:OUTLOOKOAUTH_LAB_CLIENT_SECRET -AsPlainText -Force
+    $script:LabHost = $env:OUTLOOKOAUTH_LAB_HOST
+
+    # A "browser" for $env:BROWSER: signs in on the lab's form as $User and delivers the redirect to the loopback listener.
+    function New-LabBrowser([string] $User) {
+        $path = Join-Path $TestDrive "browser-$User.sh"
+        @"
+#!/bin/sh
+loc=`$(curl -s --cacert "`$OUTLOOKOAUTH_CA_FILE" -o /dev/null -w '%{redirect_url}' --data-urlencode 'username=$User' --data-urlencode "password=`$OUTLOOKOAUTH_LAB_PASSWORD" "`$1")
+curl -s -o /dev/null "`$loc"
+"@ | Set-Content -Path $path
+        chmod 700 $path
+        $path
+    }
+
+    # One outgoing and one incoming server for alice, connected through the lab authority.
+    function New-ConnectedLab([string] $Config) {
+        Set-OutlookApplication -ConfigPath $Config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY -ClientSecret $Secret
+        $env:BROWSER = New-LabBrowser 'alice@example.com'
+        New-OutlookMailServer -ConfigPath $Config -Name smtp-alice -Username alice@example.com -HostName $LabHost -Port $env:OUTLOOKOAUTH_LAB_SMTP_PORT |
+            Connect-OutlookAccount | Out-Null
+        New-OutlookMailServer -ConfigPath $Config -Name imap-alice -Username alice@example.com -Direction Incoming -HostName $LabHost -Port $env:OUTLOOKOAUTH_LAB_IMAP_PORT |
+            Connect-OutlookAccount | Out-Null
+    }
+}
+
+Describe 'An admin proves that the configured servers work' {
+    BeforeEach {
+        $config = Join-Path $TestDrive "lab-$([guid]::NewGuid()).yaml"
+        New-ConnectedLab $config
+    }
+    AfterEach { Remove-Item Env:BROWSER -ErrorAction SilentlyContinue }
+
+    It 'tests every server of the file: SMTP up to DATA, IMAP up to SELECT INBOX' {
+        $results = Get-OutlookMailServer -ConfigPath $config | Test-OutlookConnection
+        $results | Should -HaveCount 2
+        $results | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'OutlookOAuth.Mail.ConnectionTestResult' }
+        $smtp = $results | Where-Object Direction -eq 'Outgoing'
+        $smtp.Success | Should -BeTrue
+        $smtp.Stage | Should -Be 'Data'
+        $smtp.Sender | Should -Be 'alice@example.com'
+        $smtp.TokenExpiresOn | Should -BeGreaterThan (Get-Date)
+        $smtp.StageDurations.Stage | Should -Be @('Token', 'Connect', 'Tls', 'Authenticate', 'Sender', 'Recipient', 'Data')
+        $imap = $results | Where-Object Direction -eq 'Incoming'
+        $imap.Success | Should -BeTrue
+        $imap.Stage | Should -Be 'Select'
+        $imap.MessageCount | Should -BeGreaterOrEqual 0
+    }
+
+    It 'answers only $true/$false with -Quiet, and selects servers by name' {
+        Test-OutlookConnection -ConfigPath $config -Name 'smtp-*' -Quiet | Should -Be @($true)
+        Test-OutlookConnection -ConfigPath $config -Name imap-alice -Direction Incoming -Quiet | Should -Be @($true)
+    }
+
+    It 'reports a sender the mailbox may not use, with the fix' {
+        Set-OutlookMailServer -ConfigPath $config -Name smtp-alice -FromFilter bob@example.com
+        $result = Test-OutlookConnection -ConfigPath $config -Name smtp-alice
+        $result.Success | Should -BeFalse
+        $result.ErrorId | Should -Be 'SendAsDenied'
+        $result.ReplyCode | Should -Be 553
+        $result.Hint | Should -Match ([regex]::Escape("-FromFilter 'alice@example.com'"))
+    }
+
+    It 'refuses a certificate that is not trusted, and never turns validation off' {
+        $saved = $env:OUTLOOKOAUTH_CA_FILE
+        try {
+            Remove-Item Env:OUTLOOKOAUTH_CA_FILE
+            $result = Test-OutlookConnection -ConfigPath $config -Name imap-alice
+            $result.Stage | Should -Be 'Tls'
+            $result.ErrorId | Should -Be 'CertificateNotTrusted'
+            $result.Hint | Should -Match 'OUTLOOKOAUTH_CA_FILE'
+        }
+        finally { $env:OUTLOOKOAUTH_CA_FILE = $saved }
+    }
+
+    It 'reports a server that does not listen at the Connect stage' {
+        Set-OutlookMailServer -ConfigPath $config -Name smtp-alice -Port 1
+        $result = Test-OutlookConnection -ConfigPath $config -Name smtp-alice -TimeoutSeconds 5
+        $result.Stage | Should -Be 'Connect'
+        $result.ErrorId | Should -Be 'ConnectionRefused'
+    }
+
+    It 'writes a redacted protocol transcript on the verbose stream only' {
+        $out = Get-OutlookMailServer -ConfigPath $config | Test-OutlookConnection -Verbose 4>&1 6>&1
+        $verbose = $out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
+        $verbose | Should -Not -BeNullOrEmpty
+        ($verbose -join "`n") | Should -Match 'AUTH XOAUTH2 <redacted>'
+        ($verbose -join "`n") | Should -Not -Match 'eyJ'            # no JWT
+        ($verbose -join "`n") | Should -Not -Match 'dXNlcj'         # no base64 of "user="
+        $out | Where-Object { $_ -is [System.Management.Automation.InformationRecord] } | Should -BeNullOrEmpty
+    }
+
+    It 'tests a CSV of 20 mailboxes 8 at a time and streams a result per server' {
+        $csv = 1..20 | ForEach-Object { [pscustomobject]@{ Name = "bulk-$_"; Username = 'alice@example.com'; HostName = $LabHost; Port = $env:OUTLOOKOAUTH_LAB_SMTP_PORT } }
+        $env:BROWSER = New-LabBrowser 'alice@example.com'
+        $csv | New-OutlookMailServer -ConfigPath $config | Connect-OutlookAccount | Out-Null
+        $results = Test-OutlookConnection -ConfigPath $config -Name 'bulk-*' -ThrottleLimit 8
+        $results | Should -HaveCount 20
+        ($results | Where-Object Success).Count | Should -Be 20
+    }
+}
