@@ -1,0 +1,179 @@
+namespace OutlookOAuth.Configuration;
+
+/// <summary>
+/// One transaction for a whole pipeline. Each change is validated as it arrives against a snapshot of the file
+/// (so later rows see earlier ones), and <see cref="Commit"/> saves every valid change at once: under the store's
+/// lock it re-reads the file, replays the changes (so concurrent writers lose nothing) and writes once.
+/// A batch that is never committed (a stopped pipeline) writes nothing.
+/// </summary>
+public sealed class ConfigurationBatch
+{
+    readonly ConfigurationStore _store;
+    readonly List<Change> _changes = new();
+    readonly ServerIndex _snapshotIndex;
+
+    public ConfigurationBatch(ConfigurationStore store)
+    {
+        _store = store;
+        Snapshot = store.Load();
+        _snapshotIndex = new ServerIndex(Snapshot);
+    }
+
+    /// <summary>The file as read at the start plus the changes accepted so far.</summary>
+    public OutlookConfiguration Snapshot { get; }
+    public bool HasChanges => _changes.Count > 0;
+    public string ConfigPath => _store.Path;
+
+    /// <summary>The server of that name and direction in the snapshot (a copy), or null.</summary>
+    public MailServer? Find(string name, MailServerDirection direction) => Output(_snapshotIndex.Find(name, direction));
+
+    /// <summary>Adds a server (or, with <paramref name="force"/>, updates the existing one of that name).
+    /// Returns the server as it will be saved.</summary>
+    public MailServer AddServer(ServerSpec spec, bool force) =>
+        Record(new Change(spec.Name ?? spec.Username ?? "", (config, index) => AddTo(config, index, spec, force)));
+
+    /// <summary>Changes only the given fields of an existing server.</summary>
+    public MailServer SetServer(string name, MailServerDirection direction, ServerSpec changes) =>
+        Record(new Change(name, (_, index) => SetIn(index, name, direction, changes)));
+
+    public MailServer RemoveServer(string name, MailServerDirection direction) =>
+        Record(new Change(name, (config, index) => RemoveFrom(config, index, name, direction)));
+
+    /// <summary>Sets a system parameter; a null value removes it.</summary>
+    public void SetParameter(string name, string? value)
+    {
+        ServerRules.ValidateParameter(name, value);
+        Record(new Change(name, (config, _) =>
+        {
+            if (value is null) config.Parameters.Remove(name);
+            else config.Parameters[name] = value;
+            return null;
+        }));
+    }
+
+    MailServer Record(Change change)
+    {
+        var result = change.Apply(Snapshot, _snapshotIndex);
+        _changes.Add(change);
+        return Output(result)!;
+    }
+
+    MailServer? Output(MailServer? server)
+    {
+        if (server is null) return null;
+        var copy = server.Clone();
+        copy.ConfigPath = _store.Path;
+        return copy;
+    }
+
+    /// <summary>Saves every change accepted so far in one write. Changes that no longer apply to the file as it
+    /// is now (another process changed it meanwhile) are returned with the reason; the others are saved.</summary>
+    public IReadOnlyList<(string Target, Exception Error)> Commit()
+    {
+        var failures = new List<(string, Exception)>();
+        if (_changes.Count == 0) return failures;
+        _store.Update(config =>
+        {
+            var index = new ServerIndex(config);
+            foreach (var change in _changes)
+            {
+                try { change.Apply(config, index); }
+                catch (ConfigurationValidationException e) { failures.Add((change.Target, e)); }
+            }
+        });
+        _changes.Clear();
+        return failures;
+    }
+
+    static MailServer AddTo(OutlookConfiguration config, ServerIndex index, ServerSpec spec, bool force)
+    {
+        var server = spec.CreateServer();
+        var existing = index.Find(server.Name, server.Direction);
+        if (existing is not null)
+        {
+            if (!force)
+                throw new ConfigurationValidationException("ServerAlreadyExists", nameof(MailServer.Name),
+                    $"An {server.Direction.ToString().ToLowerInvariant()} server named '{existing.Name}' already exists in the configuration. Use -Force to update it, or Set-OutlookMailServer.");
+            return SetIn(index, existing.Name, existing.Direction, spec);
+        }
+        ServerRules.Normalize(server);
+        ServerRules.Validate(server);
+        if (index.Find(server.Name, server.Direction) is not null) // the name changed by trimming
+            throw new ConfigurationValidationException("ServerAlreadyExists", nameof(MailServer.Name),
+                $"An {server.Direction.ToString().ToLowerInvariant()} server named '{server.Name}' already exists in the configuration.");
+        if (server is OutgoingMailServer o) config.OutgoingServers.Add(o);
+        else config.IncomingServers.Add((IncomingMailServer)server);
+        index.Add(server);
+        return server;
+    }
+
+    static MailServer SetIn(ServerIndex index, string name, MailServerDirection direction, ServerSpec changes)
+    {
+        var existing = index.Find(name, direction) ?? throw NotFound(name, direction);
+        var candidate = existing.Clone();
+        changes.ApplyTo(candidate);
+        // A username change of an Outlook outgoing server whose filter was just its username keeps them together.
+        if (candidate is OutgoingMailServer co && existing is OutgoingMailServer eo && changes.Username is not null &&
+            changes.FromFilter is null && string.Equals(eo.FromFilter, eo.Username, StringComparison.OrdinalIgnoreCase))
+            co.FromFilter = "";
+        ServerRules.Normalize(candidate);
+        ServerRules.Validate(candidate);
+        var renamed = !string.Equals(candidate.Name, existing.Name, StringComparison.OrdinalIgnoreCase);
+        if (renamed && index.Find(candidate.Name, direction) is not null)
+            throw new ConfigurationValidationException("ServerAlreadyExists", nameof(MailServer.Name),
+                $"Cannot rename '{existing.Name}': an {direction.ToString().ToLowerInvariant()} server named '{candidate.Name}' already exists.");
+        var oldName = existing.Name;
+        CopyInto(candidate, existing);
+        if (renamed || oldName != existing.Name) index.Rename(oldName, existing);
+        return existing;
+    }
+
+    static MailServer RemoveFrom(OutlookConfiguration config, ServerIndex index, string name, MailServerDirection direction)
+    {
+        var existing = index.Find(name, direction) ?? throw NotFound(name, direction);
+        if (existing is OutgoingMailServer o) config.OutgoingServers.Remove(o);
+        else config.IncomingServers.Remove((IncomingMailServer)existing);
+        index.Remove(existing);
+        return existing;
+    }
+
+    static ConfigurationValidationException NotFound(string name, MailServerDirection direction) =>
+        new("ServerNotFound", nameof(MailServer.Name),
+            $"No {direction.ToString().ToLowerInvariant()} server named '{name}' exists in the configuration.");
+
+    static void CopyInto(MailServer from, MailServer to)
+    {
+        to.Name = from.Name; to.Username = from.Username; to.HostName = from.HostName; to.Port = from.Port; to.Active = from.Active;
+        switch (to)
+        {
+            case OutgoingMailServer o:
+                var f = (OutgoingMailServer)from;
+                o.FromFilter = f.FromFilter; o.Encryption = f.Encryption; o.Authentication = f.Authentication; o.Sequence = f.Sequence;
+                break;
+            case IncomingMailServer i:
+                var fi = (IncomingMailServer)from;
+                i.Ssl = fi.Ssl; i.Priority = fi.Priority;
+                break;
+        }
+    }
+
+    sealed record Change(string Target, Func<OutlookConfiguration, ServerIndex, MailServer?> Apply);
+}
+
+/// <summary>Servers by (direction, name), case-insensitive: O(1) lookups for large pipelines.</summary>
+sealed class ServerIndex
+{
+    readonly Dictionary<string, MailServer> _outgoing = new(StringComparer.OrdinalIgnoreCase);
+    readonly Dictionary<string, MailServer> _incoming = new(StringComparer.OrdinalIgnoreCase);
+
+    public ServerIndex(OutlookConfiguration config)
+    {
+        foreach (var s in config.AllServers) _ = Map(s.Direction).TryAdd(s.Name, s);
+    }
+
+    Dictionary<string, MailServer> Map(MailServerDirection d) => d == MailServerDirection.Outgoing ? _outgoing : _incoming;
+    public MailServer? Find(string name, MailServerDirection d) => Map(d).GetValueOrDefault(name.Trim());
+    public void Add(MailServer s) => Map(s.Direction)[s.Name] = s;
+    public void Remove(MailServer s) => Map(s.Direction).Remove(s.Name);
+    public void Rename(string oldName, MailServer s) { Map(s.Direction).Remove(oldName); Add(s); }
+}

@@ -1,0 +1,40 @@
+using System.Management.Automation;
+using OutlookOAuth.Configuration;
+
+namespace OutlookOAuth.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists system parameters (mail.default.from, mail.catchall.domain, ...).</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MailSystemParameter")]
+[OutputType(typeof(MailSystemParameter))]
+public sealed class GetMailSystemParameterCommand : OutlookCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Key")]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        OutlookConfiguration config;
+        try { config = Store.Load(); }
+        catch (ConfigurationFileException e) { ThrowTerminatingError(ToErrorRecord(e, Store.Path)); return; }
+
+        foreach (var pattern in Name ?? ["*"])
+        {
+            var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
+            var found = false;
+            foreach (var (key, value) in config.Parameters)
+            {
+                if (!wildcard.IsMatch(key)) continue;
+                found = true;
+                WriteObject(new MailSystemParameter(key, value, Store.Path));
+            }
+            if (!found && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                WriteError(new ErrorRecord(new ItemNotFoundException($"The system parameter '{pattern}' is not set in '{Store.Path}'."),
+                    "ParameterNotFound", ErrorCategory.ObjectNotFound, pattern));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Management.Automation;
+using OutlookOAuth.Configuration;
+
+namespace OutlookOAuth.Commands;
+
+/// <summary>
+/// <para type="synopsis">Removes mail servers from the configuration.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "OutlookMailServer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(OutgoingMailServer), typeof(IncomingMailServer))]
+public sealed class RemoveOutlookMailServerCommand : ConfigurationChangeCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary>Which server of that name; needed only when both directions have one.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public MailServerDirection? Direction { get; set; }
+
+    /// <summary>Output the removed server.</summary>
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override bool OutputChanges => PassThru;
+
+    protected override void ProcessRecord()
+    {
+        Apply(() =>
+        {
+            var direction = ServerLookup.ResolveDirection(Batch.Snapshot, Name, Direction);
+            return ShouldProcess(Batch.ConfigPath, $"Remove {direction} server '{Name}'") ? Batch.RemoveServer(Name, direction) : null;
+        }, CurrentRow());
+    }
+}

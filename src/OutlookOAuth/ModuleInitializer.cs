@@ -1,0 +1,12 @@
+using System.Management.Automation;
+
+namespace OutlookOAuth;
+
+/// <summary>Runs when PowerShell imports the module: routes OutlookOAuth.Core (and, through it, MSAL and
+/// YamlDotNet) into the module's private AssemblyLoadContext before any cmdlet needs it.</summary>
+public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+{
+    public void OnImport() => DependencyLoadContext.Register();
+
+    public void OnRemove(PSModuleInfo psModuleInfo) => DependencyLoadContext.Unregister();
+}
