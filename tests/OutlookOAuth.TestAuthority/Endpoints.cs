@@ -324,7 +324,9 @@ public sealed partial class LabAuthority
         if (!IsClient(payload["iss"]?.ToString()) || !IsClient(payload["sub"]?.ToString()))
             return Bad(700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
         var skew = TimeSpan.FromMinutes(5);
-        if (UnixTime(payload["exp"]) is not { } exp || UnixTime(payload["nbf"]) is { } nbf && nbf - skew > Now || exp + skew < Now)
+        var exp = UnixTime(payload["exp"]);
+        var nbf = UnixTime(payload["nbf"]);
+        if (exp is null || exp + skew < Now || (nbf is not null && nbf - skew > Now))
             return Bad(700024, "Client assertion is not within its valid time range.");
         return null;
     }

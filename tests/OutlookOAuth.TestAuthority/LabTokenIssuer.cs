@@ -78,6 +78,7 @@ public sealed class LabTokenIssuer
             ["appid"] = ClientId,
             ["appidacr"] = "1",
             ["idtyp"] = "user",
+            ["uti"] = B64(RandomNumberGenerator.GetBytes(16)),
             ["ver"] = "1.0",
         };
         if (names.Count > 0)
@@ -109,6 +110,7 @@ public sealed class LabTokenIssuer
             ["appidacr"] = "1",
             ["idtyp"] = "app",
             ["roles"] = new JsonArray((roles ?? AppRoles).Select(r => (JsonNode)JsonValue.Create(r)!).ToArray()),
+            ["uti"] = B64(RandomNumberGenerator.GetBytes(16)),
             ["ver"] = "1.0",
         };
         return Sign(payload, editPayload, editHeader, signWith);

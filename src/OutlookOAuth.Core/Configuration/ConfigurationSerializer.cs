@@ -29,8 +29,19 @@ public static class ConfigurationSerializer
         }
         catch (YamlException e)
         {
-            throw new ConfigurationFileException(filePath, e.Start.Line, e.Start.Column, "malformed YAML: " + StripPosition(e.Message), e);
+            var (line, column) = (e.Start.Line, e.Start.Column);
+            if (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstTabIndentedLine(text) is { } tabLine)
+                (line, column) = (tabLine, 1); // YamlDotNet reports tab indentation at 1:1
+            throw new ConfigurationFileException(filePath, line, column, "malformed YAML: " + StripPosition(e.Message), e);
         }
+    }
+
+    static int? FirstTabIndentedLine(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+            if (lines[i].TrimStart(' ').StartsWith('\t')) return i + 1;
+        return null;
     }
 
     static string StripPosition(string message)

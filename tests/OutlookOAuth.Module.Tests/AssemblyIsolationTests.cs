@@ -1,0 +1,84 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using Xunit;
+
+namespace OutlookOAuth.Module.Tests;
+
+/// <summary>MSAL version clashes between modules are the most reported failure of peer modules: the cmdlet
+/// assembly must only reference the core, and the core and third-party assemblies must load into the module's
+/// own AssemblyLoadContext from Dependencies/.</summary>
+public class AssemblyIsolationTests : IClassFixture<ModuleLayout>
+{
+    readonly ModuleLayout _m;
+    public AssemblyIsolationTests(ModuleLayout m) => _m = m;
+
+    [Fact]
+    public void Cmdlet_assembly_references_neither_MSAL_nor_YamlDotNet()
+    {
+        var references = _m.CmdletAssembly.GetReferencedAssemblies().Select(r => r.Name!).ToList();
+        Assert.Contains("OutlookOAuth.Core", references);
+        Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.Identity", StringComparison.Ordinal));
+        Assert.DoesNotContain("YamlDotNet", references);
+    }
+
+    [Fact]
+    public void Core_references_no_PowerShell_assembly()
+    {
+        var core = _m.Context.LoadFromAssemblyPath(Path.Combine(_m.DependenciesDir, "OutlookOAuth.Core.dll"));
+        Assert.DoesNotContain(core.GetReferencedAssemblies(), r => r.Name == "System.Management.Automation");
+    }
+
+    [Fact]
+    public void Module_folder_has_the_cmdlet_assembly_on_top_and_everything_else_under_Dependencies()
+    {
+        var top = Directory.GetFiles(_m.ModuleDir, "*.dll").Select(Path.GetFileName).ToArray();
+        Assert.Equal(new[] { "OutlookOAuth.dll" }, top);
+        Assert.True(File.Exists(_m.ManifestPath));
+        Assert.True(File.Exists(_m.FormatPath));
+        var deps = Directory.GetFiles(_m.DependenciesDir, "*.dll").Select(Path.GetFileName).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "OutlookOAuth.Core.dll", "YamlDotNet.dll", "Microsoft.Identity.Client.dll", "Microsoft.Identity.Client.Extensions.Msal.dll" }, deps);
+        Assert.DoesNotContain("System.Management.Automation.dll", deps);
+        Assert.DoesNotContain("OutlookOAuth.dll", deps);
+    }
+
+    [Fact]
+    public void Core_and_its_dependencies_load_into_the_private_context_when_the_default_context_asks_for_the_core()
+    {
+        // As PowerShell does: the cmdlet assembly is loaded into the default context; the initializer hooks it.
+        var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(_m.CmdletAssemblyPath);
+        var contextType = cmdlets.GetType("OutlookOAuth.DependencyLoadContext", throwOnError: true)!;
+        contextType.GetMethod("Register")!.Invoke(null, null);
+        Assert.Null(Type.GetType("OutlookOAuth.Configuration.ConfigurationStore, OutlookOAuth.Core", throwOnError: false) is { } pre
+            && AssemblyLoadContext.GetLoadContext(pre.Assembly) == AssemblyLoadContext.Default ? pre : null);
+
+        var core = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName("OutlookOAuth.Core"));
+
+        var context = AssemblyLoadContext.GetLoadContext(core)!;
+        Assert.NotSame(AssemblyLoadContext.Default, context);
+        Assert.Equal("OutlookOAuth-Dependencies", context.Name);
+        Assert.Equal(Path.Combine(_m.DependenciesDir, "OutlookOAuth.Core.dll"), core.Location);
+
+        // Run core code that needs YamlDotNet: it must come from Dependencies/ into the same private context.
+        var serializer = core.GetType("OutlookOAuth.Configuration.ConfigurationSerializer", throwOnError: true)!;
+        var configType = core.GetType("OutlookOAuth.Configuration.OutlookConfiguration", throwOnError: true)!;
+        var parsed = serializer.GetMethod("Parse")!.Invoke(null, new object[] { "version: 1\n", "x.yaml" });
+        Assert.IsType(configType, parsed);
+        var yaml = context.Assemblies.Single(a => a.GetName().Name == "YamlDotNet");
+        Assert.Equal(Path.Combine(_m.DependenciesDir, "YamlDotNet.dll"), yaml.Location);
+        Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies, a => a.GetName().Name == "YamlDotNet");
+    }
+
+    [Fact]
+    public void An_older_MSAL_already_loaded_by_another_module_does_not_leak_into_ours()
+    {
+        var context = AssemblyLoadContext.Default.LoadFromAssemblyPath(_m.CmdletAssemblyPath)
+            .GetType("OutlookOAuth.DependencyLoadContext", throwOnError: true)!;
+        var ours = (AssemblyLoadContext)Activator.CreateInstance(context, _m.DependenciesDir)!;
+        var msal = ours.LoadFromAssemblyName(new AssemblyName("Microsoft.Identity.Client"));
+        Assert.Equal(Path.Combine(_m.DependenciesDir, "Microsoft.Identity.Client.dll"), msal.Location);
+        Assert.Same(ours, AssemblyLoadContext.GetLoadContext(msal));
+        // Framework assemblies are not duplicated: they come from the shared framework.
+        var runtime = ours.LoadFromAssemblyName(new AssemblyName("System.Runtime"));
+        Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(runtime));
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The project's one test command (see README): build, start the lab (local OAuth authority, Dovecot, Postfix),
+# run every xunit test project against it, stop the lab, and print "N passed, N failed" from the test results.
+# Run as root on Debian 12 the first time (the lab installs dovecot/postfix with apt-get when they are missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+config=${CONFIGURATION:-Release}
+results="$root/TestResults"
+rm -rf "$results"
+mkdir -p "$results"
+
+echo "== build ($config)" >&2
+dotnet build OutlookOAuth.sln -c "$config" -nologo -v:q
+
+lab_started=no
+stop_lab() { if [ "$lab_started" = yes ]; then tests/lab/stop.sh >&2 || true; fi; }
+trap stop_lab EXIT
+if [ -x tests/lab/start.sh ]; then
+  echo "== start the lab" >&2
+  lab_env=$(tests/lab/start.sh | tail -n 1)
+  lab_started=yes
+  # shellcheck disable=SC1090
+  . "$lab_env"
+else
+  echo "tests/lab/start.sh is missing: the lab cannot start" >&2
+  [ "${CI:-}" = true ] && exit 1
+fi
+
+echo "== test" >&2
+status=0
+dotnet test OutlookOAuth.sln -c "$config" --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
+
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(printf '%s' "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
+  f=$(printf '%s' "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+echo "$passed passed, $failed failed"
+if [ "$passed" -eq 0 ] || [ "$failed" -ne 0 ] || [ "$status" -ne 0 ]; then exit 1; fi
