@@ -16,6 +16,10 @@
         'Remove-OutlookMailServer'
         'Set-MailSystemParameter'
         'Get-MailSystemParameter'
+        'Set-OutlookApplication'
+        'Get-OutlookApplication'
+        'Connect-OutlookAccount'
+        'Disconnect-OutlookAccount'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
