@@ -102,13 +102,16 @@ public sealed class OutlookTokenProvider : IAccessTokenProvider
             }
         }
 
-        if (result.AuthenticationResultMetadata?.TokenSource == TokenSource.IdentityProvider)
-            metadata.LastRefreshOn = _clock.GetUtcNow();
-        metadata.AccessTokenExpiresOn = result.ExpiresOn;
-        metadata.RefreshRejectedOn = null;
-        metadata.RefreshRejectedCode = null;
-        // The rotated refresh token (and the new access token) are in the serialized cache: persist every time it changed.
-        Store.Save(server, metadata, slot.Changed ? slot.Data : null);
+        var fromAuthority = result.AuthenticationResultMetadata?.TokenSource == TokenSource.IdentityProvider;
+        if (fromAuthority || slot.Changed || metadata.AccessTokenExpiresOn != result.ExpiresOn || metadata.RefreshRejectedOn is not null)
+        {
+            if (fromAuthority) metadata.LastRefreshOn = _clock.GetUtcNow();
+            metadata.AccessTokenExpiresOn = result.ExpiresOn;
+            metadata.RefreshRejectedOn = null;
+            metadata.RefreshRejectedCode = null;
+            // The rotated refresh token (and the new access token) are in the serialized cache: persist every time it changed.
+            Store.Save(server, metadata, slot.Changed ? slot.Data : null);
+        }
         return new AccessToken(result.AccessToken, result.ExpiresOn, server.Username, metadata.AppOnly);
     }
 
