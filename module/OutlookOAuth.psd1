@@ -20,6 +20,8 @@
         'Get-OutlookApplication'
         'Connect-OutlookAccount'
         'Disconnect-OutlookAccount'
+        'Resolve-OutlookMailServer'
+        'Test-OutlookMailConfiguration'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

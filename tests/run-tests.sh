@@ -32,6 +32,8 @@ status=0
 dotnet test OutlookOAuth.sln -c "$config" --no-build -nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
 
+stop_lab; lab_started=no   # stop now so that the summary is the last line
+
 passed=0; failed=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue

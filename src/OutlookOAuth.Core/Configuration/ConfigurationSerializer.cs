@@ -20,9 +20,13 @@ public static class ConfigurationSerializer
 
     // ---------------------------------------------------------------- reading
 
-    public static OutlookConfiguration Parse(string text, string filePath)
+    public static OutlookConfiguration Parse(string text, string filePath) => Parse(text, filePath, allowFastPath: true);
+
+    /// <summary><paramref name="allowFastPath"/> false forces YamlDotNet's parser (tests compare both).</summary>
+    internal static OutlookConfiguration Parse(string text, string filePath, bool allowFastPath)
     {
-        var reader = new Reader(text, filePath);
+        var parser = (allowFastPath ? CanonicalYamlParser.TryParse(text) : null) ?? (IParser)new Parser(new StringReader(text));
+        var reader = new Reader(parser, filePath);
         try
         {
             return reader.ReadFile();
@@ -51,9 +55,9 @@ public static class ConfigurationSerializer
         return message.StartsWith("(Line:", StringComparison.Ordinal) && i > 0 ? message[(i + 3)..] : message;
     }
 
-    sealed class Reader(string text, string filePath)
+    sealed class Reader(IParser parser, string filePath)
     {
-        readonly IParser _parser = new Parser(new StringReader(text));
+        readonly IParser _parser = parser;
 
         ConfigurationFileException Error(Mark at, string reason) => new(filePath, at.Line, at.Column, reason);
 

@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using OutlookOAuth.Selection;
+
+namespace OutlookOAuth.Commands;
+
+/// <summary>
+/// <para type="synopsis">Shows which outgoing server sends a mail from a given sender, and with which From, Reply-To and MAIL FROM.</para>
+/// <para type="description">Applies Odoo's choice of mail server (exact address, domain, notifications address, empty
+/// filter, first server) to each sender. Reads the configuration once; changes nothing; sends nothing.</para>
+/// </summary>
+/// <example><code>Import-Csv senders.csv | Resolve-OutlookMailServer | Where-Object FromRewritten</code></example>
+[Cmdlet(VerbsDiagnostic.Resolve, "OutlookMailServer")]
+[OutputType(typeof(SenderResolution))]
+public sealed class ResolveOutlookMailServerCommand : OutlookCmdlet
+{
+    /// <summary>Senders: a bare address or an RFC 5322 mailbox such as "Jane Doe" &lt;jane@example.com&gt;.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Sender", "EmailFrom", "Email")]
+    [ValidateNotNullOrEmpty]
+    public string[] From { get; set; } = [];
+
+    MailSenderResolver? _resolver;
+    string? _resolverPath;
+
+    // The configuration is loaded and indexed once, at the first record (not in BeginProcessing, so that a
+    // -ConfigPath bound from the pipeline is honoured); again only if a later record names another file.
+    MailSenderResolver Resolver()
+    {
+        var store = Store;
+        if (_resolver is null || _resolverPath != store.Path)
+        {
+            try
+            {
+                _resolver = new MailSenderResolver(store.Load());
+                _resolverPath = store.Path;
+            }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                ThrowTerminatingError(ToErrorRecord(e, store.Path));
+            }
+            WriteVerbose($"{_resolver!.Servers.Count} active outgoing server(s) in '{store.Path}'; notifications address: {_resolver.NotificationsAddress ?? "(none)"}; bounce address: {_resolver.BounceAddress ?? "(none)"}.");
+        }
+        return _resolver!;
+    }
+
+    protected override void ProcessRecord()
+    {
+        var resolver = Resolver();
+        foreach (var sender in From)
+        {
+            SenderResolution result;
+            try
+            {
+                result = resolver.Resolve(sender);
+            }
+            catch (InvalidMailboxException e)
+            {
+                WriteFailure(e, e.ErrorId, ErrorCategory.InvalidArgument, sender);
+                continue;
+            }
+            if (result.Server is not null) result.Server.ConfigPath = _resolverPath;
+            if (result.Warning is not null) WriteWarning(result.Warning);
+            WriteObject(result);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Management.Automation;
+using OutlookOAuth.Selection;
+
+namespace OutlookOAuth.Commands;
+
+/// <summary>
+/// <para type="synopsis">Checks the whole configuration and outputs one finding per problem (rule id, severity, target, message, fix).</para>
+/// <para type="description">Rules OOC001.. are documented in docs/configuration-checks.md. When a finding is an Error,
+/// the non-terminating error ConfigurationHasErrors is written after all findings, so -ErrorAction Stop fails a runbook.
+/// Changes nothing.</para>
+/// </summary>
+/// <example><code>Test-OutlookMailConfiguration -ErrorAction Stop | Format-Table RuleId, Severity, Target, Message</code></example>
+[Cmdlet(VerbsDiagnostic.Test, "OutlookMailConfiguration")]
+[OutputType(typeof(ConfigurationFinding))]
+public sealed class TestOutlookMailConfigurationCommand : OutlookCmdlet
+{
+    readonly HashSet<string> _checked = new(StringComparer.Ordinal);
+    readonly List<(string Path, int Errors)> _withErrors = new();
+
+    // Runs once per distinct configuration file (records piped in with the same -ConfigPath are not re-checked).
+    protected override void ProcessRecord()
+    {
+        var store = Store;
+        if (!_checked.Add(store.Path)) return;
+        IReadOnlyList<ConfigurationFinding> findings;
+        try
+        {
+            findings = ConfigurationDoctor.Check(store.Load());
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteError(ToErrorRecord(e, store.Path));
+            return;
+        }
+        var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
+        WriteVerbose($"'{store.Path}': {findings.Count} finding(s), {errors} error(s), {findings.Count(f => f.Severity == FindingSeverity.Warning)} warning(s).");
+        WriteObject(findings, enumerateCollection: true);
+        if (errors > 0) _withErrors.Add((store.Path, errors));
+    }
+
+    protected override void EndProcessing()
+    {
+        foreach (var (path, errors) in _withErrors)
+        {
+            var record = new ErrorRecord(
+                new InvalidOperationException($"The configuration '{path}' has {errors} error finding(s) (Severity Error); they were output above."),
+                "ConfigurationHasErrors", ErrorCategory.InvalidData, path)
+            {
+                ErrorDetails = new ErrorDetails($"The configuration '{path}' has {errors} error finding(s).")
+                    { RecommendedAction = "Apply the Fix of each finding with Severity Error, then run Test-OutlookMailConfiguration again." },
+            };
+            WriteError(record);
+        }
+    }
+}
