@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+using System.Security;
+using OutlookOAuth.Configuration;
+
+namespace OutlookOAuth.Identity;
+
+/// <summary>What Connect-OutlookAccount / Disconnect-OutlookAccount do for one server, so that the cmdlets
+/// only bind, confirm and write. Output objects are copies with <see cref="MailServer.TokenStatus"/> and
+/// <see cref="MailServer.ConfigPath"/> set.</summary>
+public sealed class AccountService
+{
+    readonly OutlookConfiguration _configuration;
+    readonly MsalAppFactory? _apps;
+    readonly IBrowserLauncher? _browser;
+
+    public AccountService(string configPath, OutlookConfiguration configuration, TokenStore? store = null, MsalAppFactory? apps = null, IBrowserLauncher? browser = null)
+    {
+        ConfigPath = configPath;
+        _configuration = configuration;
+        Store = store ?? TokenStore.ForConfiguration(configPath);
+        _apps = apps;
+        _browser = browser;
+        Status = new TokenStatusService(Store, new OutlookTokenProvider(configuration.Application, Store, _apps));
+    }
+
+    public string ConfigPath { get; }
+    public TokenStore Store { get; }
+    public TokenStatusService Status { get; }
+    public OutlookApplicationSettings Application => _configuration.Application;
+
+    /// <summary>The server of that name (and direction, needed only when both directions have one).</summary>
+    /// <exception cref="ConfigurationValidationException">ServerNotFound, AmbiguousServerName.</exception>
+    public MailServer Find(string name, MailServerDirection? direction)
+    {
+        var d = ServerLookup.ResolveDirection(_configuration, name, direction);
+        return _configuration.Find(name, d) ?? throw new ConfigurationValidationException("ServerNotFound", "Name",
+            $"No {d.ToString().ToLowerInvariant()} server named '{name}' exists in '{ConfigPath}'.");
+    }
+
+    /// <summary>A copy for output, with its token status.</summary>
+    public MailServer Describe(MailServer server)
+    {
+        var copy = server.Clone();
+        copy.ConfigPath = ConfigPath;
+        copy.TokenStatus = Status.GetStatus(server);
+        return copy;
+    }
+
+    /// <summary>True when the server already has usable tokens (Valid or Refreshable).</summary>
+    public bool IsConnected(MailServer server) => Status.GetStatus(server) is TokenStatus.Valid or TokenStatus.Refreshable;
+
+    public async Task<MailServer> ConnectAsync(MailServer server, SignInRequest request, ISignInInteraction ui, CancellationToken cancellationToken)
+    {
+        var signIn = new OutlookSignIn(_configuration.Application, Store, _apps, _browser);
+        await signIn.ConnectAsync(server, request, ui, cancellationToken).ConfigureAwait(false);
+        return Describe(server);
+    }
+
+    /// <summary>-Silent / -Refresh: proves the stored tokens with a real refresh.</summary>
+    public async Task<MailServer> RefreshAsync(MailServer server, CancellationToken cancellationToken)
+    {
+        await Status.RefreshAsync(server, cancellationToken).ConfigureAwait(false);
+        return Describe(server);
+    }
+
+    /// <summary>Removes the server's tokens; false when it had none.</summary>
+    public bool Disconnect(MailServer server)
+    {
+        using (Store.Lock(server)) return Store.Remove(server);
+    }
+}
+
+/// <summary>SecureString at the cmdlet boundary, plain text only for the moment MSAL or the store needs it.</summary>
+public static class SecretText
+{
+    public static string? Reveal(SecureString? secure)
+    {
+        if (secure is null) return null;
+        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        try { return Marshal.PtrToStringUni(ptr, secure.Length); }
+        finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Microsoft.Identity.Client.Extensions.Msal;
+
+namespace OutlookOAuth.Identity;
+
+/// <summary>How the token store protects what it holds.</summary>
+public enum TokenStoreProtection
+{
+    /// <summary>Windows DPAPI (current user).</summary>
+    Dpapi,
+    /// <summary>macOS Keychain.</summary>
+    Keychain,
+    /// <summary>Linux Secret Service (libsecret, D-Bus).</summary>
+    Keyring,
+    /// <summary>A plain file readable by its owner only (0600, in a 0700 directory): headless Linux,
+    /// containers and CI, where no keyring works.</summary>
+    OwnerOnlyFile,
+}
+
+/// <summary>Named binary items of the token store.</summary>
+internal interface IBlobStorage
+{
+    TokenStoreProtection Protection { get; }
+    byte[]? Read(string item);
+    void Write(string item, byte[] data);
+    void Delete(string item);
+}
+
+/// <summary>Items kept by Microsoft.Identity.Client.Extensions.Msal's <see cref="Storage"/>: a DPAPI
+/// file on Windows, a Keychain entry on macOS, a libsecret entry on Linux; one entry per item.</summary>
+internal sealed class PlatformBlobStorage : IBlobStorage
+{
+    const string Service = "OutlookOAuth";
+    const string Schema = "com.outlookoauth.tokens";
+    readonly string _directory;
+    readonly string _storeId;
+
+    PlatformBlobStorage(string directory, string storeId)
+    {
+        _directory = directory;
+        _storeId = storeId;
+        Protection = OperatingSystem.IsWindows() ? TokenStoreProtection.Dpapi
+            : OperatingSystem.IsMacOS() ? TokenStoreProtection.Keychain : TokenStoreProtection.Keyring;
+    }
+
+    public TokenStoreProtection Protection { get; }
+
+    /// <summary>The platform storage when it works here (write, read back, clear), else null with the reason.</summary>
+    public static PlatformBlobStorage? TryCreate(string directory, string storeId, out string? reason)
+    {
+        reason = null;
+        var storage = new PlatformBlobStorage(directory, storeId);
+        try
+        {
+            storage.Create("verify").VerifyPersistence();
+            return storage;
+        }
+        catch (Exception e) when (e is MsalCachePersistenceException or DllNotFoundException or TypeInitializationException
+                                      or EntryPointNotFoundException or PlatformNotSupportedException or InvalidOperationException)
+        {
+            reason = e.Message.Split('\n')[0].Trim();
+            return null;
+        }
+    }
+
+    Storage Create(string item)
+    {
+        var props = new StorageCreationPropertiesBuilder(item + ".bin", _directory)
+            .WithMacKeyChain(Service, $"{_storeId}/{item}")
+            .WithLinuxKeyring(Schema, MsalCacheHelper.LinuxKeyRingDefaultCollection, "OutlookOAuth token store",
+                new KeyValuePair<string, string>("store", _storeId), new KeyValuePair<string, string>("item", item))
+            .Build();
+        return Storage.Create(props, new TraceSource("OutlookOAuth.TokenStore", SourceLevels.Off));
+    }
+
+    public byte[]? Read(string item)
+    {
+        var data = Create(item).ReadData();
+        return data is { Length: > 0 } ? data : null;
+    }
+
+    public void Write(string item, byte[] data) => Create(item).WriteData(data);
+
+    public void Delete(string item) => Create(item).Clear(ignoreExceptions: true);
+}
+
+/// <summary>Items as files readable and writable by their owner only (0600) in a 0700 directory,
+/// replaced atomically (temporary file + rename). Not encrypted: the fallback when no platform
+/// protection works.</summary>
+internal sealed class OwnerOnlyFileStorage : IBlobStorage
+{
+    internal const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    internal const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    readonly string _directory;
+
+    public OwnerOnlyFileStorage(string directory) => _directory = directory;
+
+    public TokenStoreProtection Protection => TokenStoreProtection.OwnerOnlyFile;
+
+    string PathOf(string item) => Path.Combine(_directory, item + ".bin");
+
+    public byte[]? Read(string item)
+    {
+        try { return File.ReadAllBytes(PathOf(item)); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    public void Write(string item, byte[] data) => WriteOwnerOnly(_directory, PathOf(item), data);
+
+    public void Delete(string item) => File.Delete(PathOf(item));
+
+    internal static void EnsureDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(directory); return; }
+        if (!Directory.Exists(directory)) Directory.CreateDirectory(directory, DirectoryMode);
+        if (File.GetUnixFileMode(directory) != DirectoryMode) File.SetUnixFileMode(directory, DirectoryMode);
+    }
+
+    /// <summary>Writes a file that only its owner can read, atomically.</summary>
+    internal static void WriteOwnerOnly(string directory, string path, byte[] data)
+    {
+        EnsureDirectory(directory);
+        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        var options = new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode;
+        try
+        {
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(data);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.Identity.Client;
+using OutlookOAuth.Configuration;
+
+namespace OutlookOAuth.Identity;
+
+/// <summary>Builds the MSAL applications of the configured Entra app: confidential (client secret or
+/// certificate: browser, paste and app-only flows) and public (device code). Every HTTP call goes
+/// through <see cref="TrustedHttpClientFactory"/>; instance discovery is off for non-Microsoft hosts
+/// (the local authority), on for Microsoft's.</summary>
+public sealed class MsalAppFactory
+{
+    readonly IMsalHttpClientFactory _http;
+
+    public MsalAppFactory(IMsalHttpClientFactory? http = null) => _http = http ?? TrustedHttpClientFactory.FromEnvironment();
+
+    public static string RequireClientId(OutlookApplicationSettings settings) =>
+        string.IsNullOrWhiteSpace(settings.ClientId)
+            ? throw new OAuthException("ApplicationNotConfigured", "No Entra application is configured.",
+                "Register an app in Entra (App registrations), then Set-OutlookApplication -ClientId <Application (client) ID> -Tenant <tenant> -ClientSecret (Read-Host -AsSecureString).")
+            : settings.ClientId.Trim();
+
+    public IConfidentialClientApplication CreateConfidential(OutlookApplicationSettings settings, ApplicationCredentials credentials, Uri? redirectUri = null)
+    {
+        var authority = OutlookAuthority.FromSettings(settings);
+        var builder = ConfidentialClientApplicationBuilder.Create(RequireClientId(settings))
+            .WithAuthority(authority.MsalAuthority)
+            .WithInstanceDiscovery(authority.IsMicrosoft)
+            .WithHttpClientFactory(_http)
+            .WithClientName("OutlookOAuth");
+        if (redirectUri is not null) builder = builder.WithRedirectUri(redirectUri.AbsoluteUri);
+        builder = credentials.Kind switch
+        {
+            ClientCredentialKind.Secret => builder.WithClientSecret(credentials.Secret!),
+            ClientCredentialKind.Certificate => builder.WithCertificate(credentials.Certificate!),
+            _ => throw new OAuthException("ClientCredentialMissing",
+                "This sign-in uses the app's client secret or certificate (a Web-platform, confidential app), and none is configured.",
+                "Store the secret with Set-OutlookApplication -ClientSecret (Read-Host -AsSecureString) (or -ClientSecretFromEnvironment / -CertificatePath), or use Connect-OutlookAccount -DeviceCode with 'Allow public client flows' enabled."),
+        };
+        return builder.Build();
+    }
+
+    public IPublicClientApplication CreatePublic(OutlookApplicationSettings settings)
+    {
+        var authority = OutlookAuthority.FromSettings(settings);
+        return PublicClientApplicationBuilder.Create(RequireClientId(settings))
+            .WithAuthority(authority.MsalAuthority)
+            .WithInstanceDiscovery(authority.IsMicrosoft)
+            .WithHttpClientFactory(_http)
+            .WithClientName("OutlookOAuth")
+            .Build();
+    }
+}
+
+/// <summary>An MSAL token cache bound to bytes in memory: loaded from a token-store partition, written
+/// back by the caller only when it decides to (after the account check).</summary>
+internal sealed class CacheSlot
+{
+    public CacheSlot(byte[]? data) => Data = data;
+
+    public byte[]? Data { get; private set; }
+    public bool Changed { get; private set; }
+
+    public void Bind(ITokenCache cache)
+    {
+        cache.SetBeforeAccess(a => { if (Data is { Length: > 0 }) a.TokenCache.DeserializeMsalV3(Data, shouldClearExistingCache: true); });
+        cache.SetAfterAccess(a =>
+        {
+            if (!a.HasStateChanged) return;
+            Data = a.TokenCache.SerializeMsalV3();
+            Changed = true;
+        });
+    }
+}
+
+/// <summary>Checks that the account that signed in is the server's username.</summary>
+public static class AccountVerifier
+{
+    public static bool Matches(string expected, string? signedIn)
+    {
+        if (string.IsNullOrWhiteSpace(signedIn)) return false;
+        var a = MailSyntax.NormalizeAddress(expected) ?? expected.Trim().ToLowerInvariant();
+        var b = MailSyntax.NormalizeAddress(signedIn) ?? signedIn.Trim().ToLowerInvariant();
+        return string.Equals(a, b, StringComparison.Ordinal);
+    }
+
+    /// <exception cref="OAuthException">AccountMismatch, naming both accounts.</exception>
+    public static void Verify(MailServer server, string? signedIn)
+    {
+        if (Matches(server.Username, signedIn)) return;
+        throw new OAuthException("AccountMismatch",
+            $"The account that signed in ({(string.IsNullOrWhiteSpace(signedIn) ? "unknown" : signedIn)}) is not the username of {server} ({server.Username}); nothing was stored.",
+            $"Sign in as {server.Username} (use a private browser window or sign out first), or change the server's username with Set-OutlookMailServer.");
+    }
+}

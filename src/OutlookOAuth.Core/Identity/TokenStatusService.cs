@@ -1,0 +1,53 @@
+using OutlookOAuth.Configuration;
+
+namespace OutlookOAuth.Identity;
+
+/// <summary>Token status of servers: <see cref="GetStatus"/> from stored data only (no network);
+/// <see cref="RefreshAsync"/> proves it with a real refresh. Used by Get-OutlookMailServer (-Refresh)
+/// and Connect-OutlookAccount.</summary>
+public sealed class TokenStatusService
+{
+    readonly TimeProvider _clock;
+
+    public TokenStatusService(TokenStore store, OutlookTokenProvider? provider = null, TimeProvider? clock = null)
+    {
+        Store = store;
+        Provider = provider;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>The service of a configuration file: store from the config path (or
+    /// <c>$env:OUTLOOKOAUTH_TOKEN_STORE</c>), provider from its application settings.</summary>
+    public static TokenStatusService ForConfiguration(string configPath, OutlookApplicationSettings settings)
+    {
+        var store = TokenStore.ForConfiguration(configPath);
+        return new TokenStatusService(store, new OutlookTokenProvider(settings, store));
+    }
+
+    public TokenStore Store { get; }
+    public OutlookTokenProvider? Provider { get; }
+
+    public TokenStatus GetStatus(MailServer server)
+    {
+        if (!server.UsesOutlookOAuth) return TokenStatus.NotApplicable;
+        var metadata = Store.ReadMetadata(server);
+        return metadata is null ? TokenStatus.Missing : metadata.StatusAt(_clock.GetUtcNow());
+    }
+
+    /// <summary>Sets <see cref="MailServer.TokenStatus"/> on the object and returns it.</summary>
+    public T Annotate<T>(T server) where T : MailServer
+    {
+        server.TokenStatus = GetStatus(server);
+        return server;
+    }
+
+    /// <summary>Redeems the refresh token (or client credentials) now; returns the status after it.</summary>
+    /// <exception cref="OAuthException">the refresh failed (the status then reads Expired when it was refused).</exception>
+    public async Task<TokenStatus> RefreshAsync(MailServer server, CancellationToken cancellationToken)
+    {
+        if (!server.UsesOutlookOAuth) return TokenStatus.NotApplicable;
+        var provider = Provider ?? throw new InvalidOperationException("No token provider was given.");
+        await provider.AcquireAsync(server, forceRefresh: true, cancellationToken).ConfigureAwait(false);
+        return GetStatus(server);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using OutlookOAuth.Configuration;
+using OutlookOAuth.Identity;
+
+namespace OutlookOAuth.Commands;
+
+/// <summary>
+/// <para type="synopsis">Signs a server's Microsoft 365 account in and stores its tokens, so SMTP/IMAP can use XOAUTH2.</para>
+/// <para type="description">Default: the system browser ($env:BROWSER, else xdg-open / open / the Windows shell) with
+/// authorization code + PKCE and a loopback redirect. -RedirectUri https://...: print the URL, paste the final address
+/// back. -DeviceCode: a code to enter on another device. -AppOnly: client credentials (secret or certificate).
+/// -Silent: no sign-in, prove the stored tokens with a real refresh. The account that signs in must be the server's
+/// username. Outputs the servers with their TokenStatus.</para>
+/// </summary>
+[Cmdlet(VerbsCommunications.Connect, "OutlookAccount", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Browser")]
+[OutputType(typeof(OutgoingMailServer), typeof(IncomingMailServer))]
+public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public MailServerDirection? Direction { get; set; }
+
+    /// <summary>A loopback URI to listen on (http://localhost:port/path) or a registered https URI (paste flow).</summary>
+    [Parameter(ParameterSetName = "Browser")] [ValidateNotNullOrEmpty] public string? RedirectUri { get; set; }
+    [Parameter(Mandatory = true, ParameterSetName = "DeviceCode")] public SwitchParameter DeviceCode { get; set; }
+    [Parameter(Mandatory = true, ParameterSetName = "AppOnly")] public SwitchParameter AppOnly { get; set; }
+    [Parameter(Mandatory = true, ParameterSetName = "Silent")] public SwitchParameter Silent { get; set; }
+
+    /// <summary>Sign in again even when the server already has usable tokens.</summary>
+    [Parameter] public SwitchParameter Force { get; set; }
+
+    /// <summary>How long to wait for the user, in seconds (default 300; 900 for -DeviceCode).</summary>
+    [Parameter] [ValidateRange(10, 3600)] public int? TimeoutSeconds { get; set; }
+
+    int _done;
+
+    protected override void ProcessRecord()
+    {
+        MailServer? server = null;
+        try
+        {
+            var accounts = Accounts();
+            server = accounts.Find(Name, Direction);
+            WriteProgress(new ProgressRecord(1, "Connecting Outlook accounts", $"{server.Username} ({server})") { PercentComplete = -1, CurrentOperation = $"{_done} done" });
+            if (Silent)
+            {
+                WriteObject(Run((_, ct) => accounts.RefreshAsync(server, ct)));
+            }
+            else if (!Force && !AppOnly && accounts.IsConnected(server))
+            {
+                WriteVerbose($"{server} ({server.Username}) is already connected; use -Force to sign in again.");
+                WriteObject(accounts.Describe(server));
+            }
+            else if (ShouldProcess($"{server.Username} ({server})", "Sign in and store tokens"))
+            {
+                var request = SignInRequest.For(AppOnly, DeviceCode, RedirectUri, accounts.Application) with
+                {
+                    Timeout = TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+                };
+                var connected = server;
+                WriteObject(Run((ui, ct) => accounts.ConnectAsync(connected, request, ui, ct)));
+            }
+            _done++;
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            Fail(e, (object?)server ?? Name);
+        }
+    }
+
+    protected override void EndProcessing() =>
+        WriteProgress(new ProgressRecord(1, "Connecting Outlook accounts", "Done") { RecordType = ProgressRecordType.Completed });
+}

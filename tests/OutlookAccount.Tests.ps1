@@ -1,0 +1,122 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Admin stories for the Entra application and account connection, against the lab's local OAuth authority
+# (tests/lab/start.sh). No Microsoft tenant is needed. Build first: ./build.ps1
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1') -Force
+    if (-not $env:OUTLOOKOAUTH_LAB_AUTHORITY) {
+        $envFile = & bash (Join-Path $PSScriptRoot 'lab' 'start.sh') | Select-Object -Last 1
+        foreach ($line in Get-Content $envFile) {
+            if ($line -match '^export (\w+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
+        }
+    }
+    $script:Secret = ConvertTo-SecureString $env:OUTLOOKOAUTH_LAB_CLIENT_SECRET -AsPlainText -Force
+
+    # A "browser" for $env:BROWSER: signs in on the lab's form as $1's user and delivers the redirect to the loopback listener.
+    function New-LabBrowser([string] $User) {
+        $path = Join-Path $TestDrive "browser-$User.sh"
+        @"
+#!/bin/sh
+loc=`$(curl -s --cacert "`$OUTLOOKOAUTH_CA_FILE" -o /dev/null -w '%{redirect_url}' --data-urlencode 'username=$User' --data-urlencode "password=`$OUTLOOKOAUTH_LAB_PASSWORD" "`$1")
+curl -s -o /dev/null "`$loc"
+"@ | Set-Content -Path $path
+        chmod 700 $path
+        $path
+    }
+}
+
+Describe 'An admin connects per-user servers from a CSV' {
+    BeforeEach {
+        $config = Join-Path $TestDrive "users-$([guid]::NewGuid()).yaml"
+        Set-OutlookApplication -ConfigPath $config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY -ClientSecret $Secret -SecretExpiresOn (Get-Date).AddDays(180)
+    }
+    AfterEach { Remove-Item Env:BROWSER -ErrorAction SilentlyContinue }
+
+    It 'keeps the secret out of the configuration file and out of Get-OutlookApplication' {
+        $app = Get-OutlookApplication -ConfigPath $config
+        $app.ClientId | Should -Be $env:OUTLOOKOAUTH_LAB_CLIENT_ID
+        $app.ClientSecretStored | Should -BeTrue
+        $app.SecretExpiresInDays | Should -BeGreaterThan 170
+        ($app | Out-String) | Should -Not -Match ([regex]::Escape($env:OUTLOOKOAUTH_LAB_CLIENT_SECRET))
+        Get-Content $config -Raw | Should -Not -Match ([regex]::Escape($env:OUTLOOKOAUTH_LAB_CLIENT_SECRET))
+    }
+
+    It 'connects the servers of a pipeline in the browser and outputs them with a valid token' {
+        $csv = Join-Path $TestDrive 'users.csv'
+        "Email`nalice@example.com" | Set-Content $csv
+        $env:BROWSER = New-LabBrowser 'alice@example.com'
+        $servers = Import-Csv $csv | New-OutlookMailServer -ConfigPath $config |
+            Connect-OutlookAccount -InformationVariable info -WarningVariable warn
+        $servers | Should -HaveCount 1
+        $servers[0].TokenStatus | Should -Be 'Valid'
+        $servers[0].PSObject.TypeNames[0] | Should -Be 'OutlookOAuth.Configuration.OutgoingMailServer'
+        (Get-OutlookMailServer -ConfigPath $config | Connect-OutlookAccount -Silent).TokenStatus | Should -Be 'Valid'
+        Get-Content $config -Raw | Should -Not -Match 'eyJ'  # no JWT in the YAML
+    }
+
+    It 'refuses a sign-in by another account and stores nothing' {
+        New-OutlookMailServer -ConfigPath $config -Username alice@example.com | Out-Null
+        $env:BROWSER = New-LabBrowser 'bob@example.com'
+        Connect-OutlookAccount -ConfigPath $config -Name alice@example.com -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'AccountMismatch*'
+        $err[0].Exception.Message | Should -Match 'bob@example.com'
+        $err[0].Exception.Message | Should -Match 'alice@example.com'
+        $err[0].TargetObject.Name | Should -Be 'alice@example.com'
+        (Get-OutlookMailServer -ConfigPath $config).TokenStatus | Should -Not -Be 'Valid'
+    }
+
+    It 'disconnects with -WhatIf changing nothing, then for real' {
+        New-OutlookMailServer -ConfigPath $config -Username alice@example.com | Out-Null
+        $env:BROWSER = New-LabBrowser 'alice@example.com'
+        Connect-OutlookAccount -ConfigPath $config -Name alice@example.com | Out-Null
+        Disconnect-OutlookAccount -ConfigPath $config -Name alice@example.com -WhatIf
+        (Connect-OutlookAccount -ConfigPath $config -Name alice@example.com -Silent).TokenStatus | Should -Be 'Valid'
+        (Disconnect-OutlookAccount -ConfigPath $config -Name alice@example.com -Confirm:$false -PassThru).TokenStatus | Should -Be 'Missing'
+    }
+}
+
+Describe 'An admin on an SSH session uses the device code' {
+    It 'shows the code on the warning and information streams, not the host, and connects once approved' {
+        $config = Join-Path $TestDrive "device-$([guid]::NewGuid()).yaml"
+        Set-OutlookApplication -ConfigPath $config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY
+        New-OutlookMailServer -ConfigPath $config -Username bob@example.com -Direction Incoming | Out-Null
+        $module = Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1'
+        $job = Start-ThreadJob {
+            Import-Module $using:module
+            Connect-OutlookAccount -ConfigPath $using:config -Name bob@example.com -DeviceCode
+        }
+        $code = $null
+        for ($i = 0; $i -lt 100 -and -not $code; $i++) {
+            Start-Sleep -Milliseconds 200
+            $record = $job.Information | Where-Object { $_.Tags -contains 'DeviceCode' } | Select-Object -First 1
+            if ($record) { $code = $record.MessageData.UserCode; $uri = $record.MessageData.Url }
+        }
+        $code | Should -Not -BeNullOrEmpty
+        $job.Warning[0].Message | Should -Match $code
+        Invoke-WebRequest -Method Post -Uri $uri -Body @{ user_code = $code; username = 'bob@example.com'; password = $env:OUTLOOKOAUTH_LAB_PASSWORD } | Out-Null
+        $server = $job | Wait-Job -Timeout 60 | Receive-Job
+        $server.TokenStatus | Should -Be 'Valid'
+        $server.Direction | Should -Be 'Incoming'
+    }
+}
+
+Describe 'A runbook connects app-only without any prompt' {
+    It 'reads the secret from the environment in a non-interactive session and keeps it out of every output' {
+        $config = Join-Path $TestDrive "runbook-$([guid]::NewGuid()).yaml"
+        $module = Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1'
+        $script = @"
+Import-Module '$module'
+Set-OutlookApplication -ConfigPath '$config' -ClientId '$env:OUTLOOKOAUTH_LAB_CLIENT_ID' -Authority '$env:OUTLOOKOAUTH_LAB_AUTHORITY' -ClientSecretFromEnvironment LAB_RUNBOOK_SECRET
+New-OutlookMailServer -ConfigPath '$config' -Name notifications -Username alice@example.com | Connect-OutlookAccount -AppOnly -Verbose 4>&1 | Out-String
+(Get-OutlookMailServer -ConfigPath '$config' | Connect-OutlookAccount -Silent).TokenStatus
+"@
+        $env:LAB_RUNBOOK_SECRET = $env:OUTLOOKOAUTH_LAB_CLIENT_SECRET
+        try { $out = pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-String }
+        finally { Remove-Item Env:LAB_RUNBOOK_SECRET }
+        $out | Should -Match 'Valid'
+        $out | Should -Not -Match ([regex]::Escape($env:OUTLOOKOAUTH_LAB_CLIENT_SECRET))
+        Get-Content $config -Raw | Should -Match 'clientSecretEnvironmentVariable: LAB_RUNBOOK_SECRET'
+        Get-Content $config -Raw | Should -Not -Match ([regex]::Escape($env:OUTLOOKOAUTH_LAB_CLIENT_SECRET))
+    }
+}
