@@ -37,6 +37,15 @@ public sealed class AccountService
             $"No {d.ToString().ToLowerInvariant()} server named '{name}' exists in '{ConfigPath}'.");
     }
 
+    /// <summary>The server of that name from the file, or <paramref name="given"/> (a pipeline object) when the file
+    /// does not have it yet: <c>New-OutlookMailServer | Connect-OutlookAccount</c> connects before the save.</summary>
+    public MailServer Find(string name, MailServerDirection? direction, MailServer? given)
+    {
+        if (given is null) return Find(name, direction);
+        var inFile = _configuration.Find(given.Name, given.Direction);
+        return inFile ?? given.Clone();
+    }
+
     /// <summary>A copy for output, with its token status.</summary>
     public MailServer Describe(MailServer server)
     {

@@ -24,6 +24,15 @@ public sealed class TokenStatusService
         return new TokenStatusService(store, new OutlookTokenProvider(settings, store));
     }
 
+    /// <summary>For commands that only read: the service when the token store already exists, else null
+    /// (opening a store creates its directory; without one every Outlook server reads <see cref="TokenStatus.Missing"/>).</summary>
+    public static TokenStatusService? OpenExisting(string configPath, OutlookApplicationSettings settings) =>
+        Directory.Exists(TokenStore.ResolveDirectory(configPath)) ? ForConfiguration(configPath, settings) : null;
+
+    /// <summary>The status of a server when there is no token store at all.</summary>
+    public static TokenStatus StatusWithoutStore(MailServer server) =>
+        server.UsesOutlookOAuth ? TokenStatus.Missing : TokenStatus.NotApplicable;
+
     public TokenStore Store { get; }
     public OutlookTokenProvider? Provider { get; }
 

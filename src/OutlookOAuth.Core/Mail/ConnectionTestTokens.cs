@@ -6,13 +6,13 @@ namespace OutlookOAuth.Mail;
 
 /// <summary>
 /// Where Test-OutlookConnection gets access tokens: the token provider of each server's configuration file, made by
-/// <see cref="Factory"/> (set by the identity layer at module load; a test host may set its own). Without a factory
+/// <see cref="Factory"/> (by default the identity layer's <see cref="TokenProviderFactory"/>; a test host may set its own). Without a factory
 /// every token request fails with the OAuth error id <c>TokenProviderUnavailable</c>.
 /// </summary>
 public static class ConnectionTestTokens
 {
     /// <summary>Creates the token provider of a configuration file (full path).</summary>
-    public static Func<string, IAccessTokenProvider>? Factory { get; set; }
+    public static Func<string, IAccessTokenProvider>? Factory { get; set; } = path => TokenProviderFactory.Create(path);
 
     /// <summary>A provider that routes each server to the provider of its <see cref="MailServer.ConfigPath"/>
     /// (<paramref name="defaultConfigPath"/> when it has none).</summary>

@@ -16,6 +16,11 @@ namespace OutlookOAuth.Commands;
 [OutputType(typeof(OutgoingMailServer), typeof(IncomingMailServer))]
 public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
 {
+    /// <summary>A server object from New-/Get-OutlookMailServer. Used as given when the file does not have it yet
+    /// (New-OutlookMailServer saves at the end of its pipeline, after this cmdlet has seen its objects).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public MailServer? InputObject { get; set; }
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
@@ -43,7 +48,7 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
         try
         {
             var accounts = Accounts();
-            server = accounts.Find(Name, Direction);
+            server = accounts.Find(Name, Direction, InputObject);
             WriteProgress(new ProgressRecord(1, "Connecting Outlook accounts", $"{server.Username} ({server})") { PercentComplete = -1, CurrentOperation = $"{_done} done" });
             if (Silent)
             {

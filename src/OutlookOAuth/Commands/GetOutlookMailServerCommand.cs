@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using OutlookOAuth.Configuration;
+using OutlookOAuth.Identity;
 
 namespace OutlookOAuth.Commands;
 
@@ -18,12 +19,17 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public MailServerDirection? Direction { get; set; }
 
+    /// <summary>Prove each token with a real refresh (network) instead of reading its stored state.</summary>
+    [Parameter] public SwitchParameter Refresh { get; set; }
+
     protected override void ProcessRecord()
     {
         OutlookConfiguration config;
         try { config = Store.Load(); }
         catch (ConfigurationFileException e) { ThrowTerminatingError(ToErrorRecord(e, Store.Path)); return; }
 
+        var tokens = Refresh ? TokenStatusService.ForConfiguration(Store.Path, config.Application)
+                             : TokenStatusService.OpenExisting(Store.Path, config.Application);
         var servers = config.AllServers.Where(s => Direction is null || s.Direction == Direction).ToList();
         foreach (var pattern in Name ?? ["*"])
         {
@@ -37,6 +43,12 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
             {
                 var copy = server.Clone();
                 copy.ConfigPath = Store.Path;
+                copy.TokenStatus = tokens?.GetStatus(copy) ?? TokenStatusService.StatusWithoutStore(copy);
+                if (Refresh && copy.UsesOutlookOAuth && copy.TokenStatus != TokenStatus.Missing)
+                {
+                    try { copy.TokenStatus = tokens!.RefreshAsync(copy, CancellationToken.None).GetAwaiter().GetResult(); }
+                    catch (OAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteError(ToErrorRecord(e, copy)); }
+                }
                 WriteObject(copy);
             }
         }

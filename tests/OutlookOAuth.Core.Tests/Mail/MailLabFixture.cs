@@ -16,7 +16,7 @@ namespace OutlookOAuth.Tests.Mail;
 /// </summary>
 public sealed class MailLabFixture : IAsyncLifetime
 {
-    public const string DefaultLabDir = "/tmp/mail-helper-lab";
+    public const string DefaultLabDir = "/tmp/outlookoauth-test-lab";
     public const string Domain = "example.com";
     bool _startedHere;
     string? _labDir;
@@ -49,6 +49,9 @@ public sealed class MailLabFixture : IAsyncLifetime
             if (!await IsOpenAsync(Host, port))
                 throw new InvalidOperationException($"The mail lab ({_labDir ?? "environment"}) is not listening on {Host}:{port}.");
     }
+
+    /// <summary>A variable of the lab's environment (lab.env), or null.</summary>
+    public string? Env(string name) => _env.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
 
     string Get(string name) => _env.TryGetValue(name, out var v) && v.Length > 0
         ? v : throw new InvalidOperationException($"The mail lab environment has no {name} ({_labDir ?? "process environment"}).");
