@@ -44,6 +44,10 @@ public class ConfigurationBenchmarks
     [Benchmark]
     public int Load() => new ConfigurationStore(_bigFile).Load().OutgoingServers.Count;
 
+    /// <summary>The same text through YamlDotNet's parser (what every file outside the module's subset takes).</summary>
+    [Benchmark]
+    public int ParseWithYamlDotNet() => ConfigurationSerializer.Parse(_text, _bigFile, allowFastPath: false).OutgoingServers.Count;
+
     /// <summary>Serialize and atomically replace the file (temp file, flush to disk, rename).</summary>
     [Benchmark]
     public void Save()
