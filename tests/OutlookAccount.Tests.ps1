@@ -4,26 +4,7 @@
 # (tests/lab/start.sh). No Microsoft tenant is needed. Build first: ./build.ps1
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1') -Force
-    if (-not $env:OUTLOOKOAUTH_LAB_AUTHORITY) {
-        $envFile = & bash (Join-Path $PSScriptRoot 'lab' 'start.sh') | Select-Object -Last 1
-        foreach ($line in Get-Content $envFile) {
-            if ($line -match '^export (\w+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
-        }
-    }
-    $script:Secret = ConvertTo-SecureString $env:OUTLOOKOAUTH_LAB_CLIENT_SECRET -AsPlainText -Force
-
-    # A "browser" for $env:BROWSER: signs in on the lab's form as $1's user and delivers the redirect to the loopback listener.
-    function New-LabBrowser([string] $User) {
-        $path = Join-Path $TestDrive "browser-$User.sh"
-        @"
-#!/bin/sh
-loc=`$(curl -s --cacert "`$OUTLOOKOAUTH_CA_FILE" -o /dev/null -w '%{redirect_url}' --data-urlencode 'username=$User' --data-urlencode "password=`$OUTLOOKOAUTH_LAB_PASSWORD" "`$1")
-curl -s -o /dev/null "`$loc"
-"@ | Set-Content -Path $path
-        chmod 700 $path
-        $path
-    }
+    . (Join-Path $PSScriptRoot 'Lab.ps1')
 }
 
 Describe 'An admin connects per-user servers from a CSV' {

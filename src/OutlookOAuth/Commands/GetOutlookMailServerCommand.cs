@@ -22,6 +22,10 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
     /// <summary>Prove each token with a real refresh (network) instead of reading its stored state.</summary>
     [Parameter] public SwitchParameter Refresh { get; set; }
 
+    readonly CancellationTokenSource _stop = new();
+
+    protected override void StopProcessing() => _stop.Cancel();
+
     protected override void ProcessRecord()
     {
         OutlookConfiguration config;
@@ -30,27 +34,17 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
 
         var tokens = Refresh ? TokenStatusService.ForConfiguration(Store.Path, config.Application)
                              : TokenStatusService.OpenExisting(Store.Path, config.Application);
-        var servers = config.AllServers.Where(s => Direction is null || s.Direction == Direction).ToList();
-        foreach (var pattern in Name ?? ["*"])
+        foreach (var server in MatchServers(config, Name, Direction))
         {
-            var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
-            var matched = servers.Where(s => wildcard.IsMatch(s.Name)).ToList();
-            if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
-                WriteError(new ErrorRecord(
-                    new ItemNotFoundException($"No {(Direction is null ? "" : Direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'."),
-                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern));
-            foreach (var server in matched)
+            var copy = server.Clone();
+            copy.ConfigPath = Store.Path;
+            copy.TokenStatus = tokens?.GetStatus(copy) ?? TokenStatusService.StatusWithoutStore(copy);
+            if (Refresh && copy.UsesOutlookOAuth && copy.TokenStatus != TokenStatus.Missing)
             {
-                var copy = server.Clone();
-                copy.ConfigPath = Store.Path;
-                copy.TokenStatus = tokens?.GetStatus(copy) ?? TokenStatusService.StatusWithoutStore(copy);
-                if (Refresh && copy.UsesOutlookOAuth && copy.TokenStatus != TokenStatus.Missing)
-                {
-                    try { copy.TokenStatus = tokens!.RefreshAsync(copy, CancellationToken.None).GetAwaiter().GetResult(); }
-                    catch (OAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteError(ToErrorRecord(e, copy)); }
-                }
-                WriteObject(copy);
+                try { copy.TokenStatus = tokens!.RefreshAsync(copy, _stop.Token).GetAwaiter().GetResult(); }
+                catch (OAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteError(ToErrorRecord(e, copy)); }
             }
+            WriteObject(copy);
         }
     }
 }

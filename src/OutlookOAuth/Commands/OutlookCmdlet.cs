@@ -26,6 +26,23 @@ public abstract class OutlookCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>The servers whose names match <paramref name="patterns"/> (wildcards, case-insensitive; all when null),
+    /// in file order; a plain name that matches nothing is a non-terminating ServerNotFound error.</summary>
+    protected IEnumerable<MailServer> MatchServers(OutlookConfiguration config, IEnumerable<string>? patterns, MailServerDirection? direction)
+    {
+        var servers = config.AllServers.Where(s => direction is null || s.Direction == direction).ToList();
+        foreach (var pattern in patterns ?? ["*"])
+        {
+            var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
+            var matched = servers.Where(s => wildcard.IsMatch(s.Name)).ToList();
+            if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                WriteError(new ErrorRecord(
+                    new ItemNotFoundException($"No {(direction is null ? "" : direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'."),
+                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern));
+            foreach (var server in matched) yield return server;
+        }
+    }
+
     /// <summary>Writes a non-terminating error with a stable id and the offending object.</summary>
     protected void WriteFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
         WriteError(new ErrorRecord(exception, errorId, category, target));

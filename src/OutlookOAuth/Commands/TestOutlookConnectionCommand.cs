@@ -80,16 +80,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
         OutlookConfiguration config;
         try { config = Store.Load(); }
         catch (Exception e) when (e is ConfigurationFileException or IOException or UnauthorizedAccessException) { WriteError(ToErrorRecord(e, Store.Path)); yield break; }
-        var servers = config.AllServers.Where(s => Direction is null || s.Direction == Direction).ToList();
-        foreach (var pattern in Name!)
-        {
-            var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
-            var matched = servers.Where(s => wildcard.IsMatch(s.Name)).ToList();
-            if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
-                WriteFailure(new ItemNotFoundException($"No {(Direction is null ? "" : Direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'."),
-                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern);
-            foreach (var server in matched) yield return server;
-        }
+        foreach (var server in MatchServers(config, Name, Direction)) yield return server;
     }
 
     /// <summary>Writes what the runner reported, on the pipeline thread; with <paramref name="wait"/> until all finished.</summary>
