@@ -121,7 +121,5 @@ public sealed class OutlookTokenProvider : IAccessTokenProvider
 
     static OAuthException NotConnected(MailServer server) =>
         new("NotConnected", $"{server} ({server.Username}) has no token: its account is not connected.",
-            server.Direction == MailServerDirection.Outgoing || server.Direction == MailServerDirection.Incoming
-                ? $"Connect it: Get-OutlookMailServer -Name '{server.Name}' -Direction {server.Direction} | Connect-OutlookAccount"
-                : null);
+            $"Connect it: Get-OutlookMailServer -Name '{server.Name}' -Direction {server.Direction} | Connect-OutlookAccount");
 }

@@ -36,8 +36,12 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
     /// <summary>The pipeline object being processed, or null for parameters given on the command line.</summary>
     protected object? CurrentRow() => MyInvocation.ExpectingInput ? InputObject : null;
 
+    int _records;
+
     protected void Apply(Func<object?> change, object? row)
     {
+        if (++_records % 500 == 0)
+            WriteProgress(new ProgressRecord(1, MyInvocation.MyCommand.Name, $"{_records} records checked; the file is saved once, at the end"));
         try
         {
             var result = change();
@@ -60,6 +64,8 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
         _batch = null;
         try
         {
+            if (_records >= 500)
+                WriteProgress(new ProgressRecord(1, MyInvocation.MyCommand.Name, $"Saving {batch.ConfigPath}") { RecordType = ProgressRecordType.Completed });
             foreach (var (target, error) in batch.Commit())
                 WriteError(ToErrorRecord(error, target));
         }
