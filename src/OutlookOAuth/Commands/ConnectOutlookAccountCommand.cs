@@ -12,6 +12,9 @@ namespace OutlookOAuth.Commands;
 /// -Silent: no sign-in, prove the stored tokens with a real refresh. The account that signs in must be the server's
 /// username. Outputs the servers with their TokenStatus.</para>
 /// </summary>
+/// <example><code>Get-OutlookMailServer | Connect-OutlookAccount</code><para>Signs each server's account in with the system browser.</para></example>
+/// <example><code>Import-Csv users.csv | New-OutlookMailServer | Connect-OutlookAccount -DeviceCode | Test-OutlookConnection</code><para>From an SSH session: a device code per account (shown as a warning), then a connection test.</para></example>
+/// <example><code>Get-OutlookMailServer | Connect-OutlookAccount -AppOnly</code><para>A runbook with client credentials (SMTP.SendAsApp / IMAP.AccessAsApp).</para></example>
 [Cmdlet(VerbsCommunications.Connect, "OutlookAccount", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Browser")]
 [OutputType(typeof(OutgoingMailServer), typeof(IncomingMailServer))]
 public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
@@ -21,17 +24,22 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
     [Parameter(ValueFromPipeline = true)]
     public MailServer? InputObject { get; set; }
 
+    /// <summary>The server whose account signs in (binds from server objects and CSV rows).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
+    /// <summary>Outgoing or Incoming; needed only when both directions have a server of that name.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public MailServerDirection? Direction { get; set; }
 
     /// <summary>A loopback URI to listen on (http://localhost:port/path) or a registered https URI (paste flow).</summary>
     [Parameter(ParameterSetName = "Browser")] [ValidateNotNullOrEmpty] public string? RedirectUri { get; set; }
+    /// <summary>Device code flow (public client): a code to enter on another device; for SSH and headless hosts.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "DeviceCode")] public SwitchParameter DeviceCode { get; set; }
+    /// <summary>Client credentials (secret or certificate) for https://outlook.office365.com/.default; no user signs in.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "AppOnly")] public SwitchParameter AppOnly { get; set; }
+    /// <summary>No sign-in: prove the stored tokens with a real refresh.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "Silent")] public SwitchParameter Silent { get; set; }
 
     /// <summary>Sign in again even when the server already has usable tokens.</summary>

@@ -6,14 +6,17 @@ namespace OutlookOAuth.Commands;
 /// <summary>
 /// <para type="synopsis">Removes a server's stored tokens (the server itself stays configured).</para>
 /// </summary>
+/// <example><code>Disconnect-OutlookAccount -Name jane@example.com -Confirm:$false -PassThru</code><para>Removes the stored tokens; the server stays configured, TokenStatus Missing.</para></example>
 [Cmdlet(VerbsCommunications.Disconnect, "OutlookAccount", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(OutgoingMailServer), typeof(IncomingMailServer))]
 public sealed class DisconnectOutlookAccountCommand : IdentityCmdlet
 {
+    /// <summary>The server whose stored tokens are removed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
+    /// <summary>Outgoing or Incoming; needed only when both directions have a server of that name.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public MailServerDirection? Direction { get; set; }
 

@@ -6,10 +6,12 @@ namespace OutlookOAuth.Commands;
 /// <summary>
 /// <para type="synopsis">Lists system parameters (mail.default.from, mail.catchall.domain, ...).</para>
 /// </summary>
+/// <example><code>Get-MailSystemParameter -Name mail.*</code><para>The mail parameters, with a Problem column for invalid hand-edited values.</para></example>
 [Cmdlet(VerbsCommon.Get, "MailSystemParameter")]
 [OutputType(typeof(MailSystemParameter))]
 public sealed class GetMailSystemParameterCommand : OutlookCmdlet
 {
+    /// <summary>Parameter names to show (wildcards allowed); all when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Key")]
     [SupportsWildcards]

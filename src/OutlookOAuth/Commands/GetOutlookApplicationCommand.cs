@@ -8,6 +8,7 @@ namespace OutlookOAuth.Commands;
 /// <para type="synopsis">Shows the Entra application settings: never the secret, only whether one is stored, where the
 /// credential comes from and when the secret expires.</para>
 /// </summary>
+/// <example><code>Get-OutlookApplication | Format-List</code><para>The application settings, whether a secret is stored (never its value) and when it expires.</para></example>
 [Cmdlet(VerbsCommon.Get, "OutlookApplication")]
 [OutputType(typeof(OutlookApplicationInfo))]
 public sealed class GetOutlookApplicationCommand : IdentityCmdlet

@@ -8,40 +8,52 @@ namespace OutlookOAuth.Commands;
 /// <para type="description">Every parameter binds by property name, so rows of Import-Csv create one server each.
 /// Rows are validated as they arrive; the file is saved once at the end with every valid row.</para>
 /// </summary>
+/// <example><code>New-OutlookMailServer -Username notifications@example.com</code><para>One Outlook notifications server: smtp.office365.com:587 STARTTLS, FROM filter = the username.</para></example>
+/// <example><code>Import-Csv users.csv | New-OutlookMailServer -WhatIf</code><para>Shows the servers a CSV with an Email (or UserPrincipalName) column would add, without writing.</para></example>
 [Cmdlet(VerbsCommon.New, "OutlookMailServer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(OutgoingMailServer), typeof(IncomingMailServer))]
 public sealed class NewOutlookMailServerCommand : ConfigurationChangeCmdlet
 {
+    /// <summary>A name unique among the servers of its direction (case-insensitive). Default: the username.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public string? Name { get; set; }
 
+    /// <summary>The Microsoft 365 address that signs in (XOAUTH2 user). Required for Outlook servers.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("Email", "UserPrincipalName", "Mail", "User")]
     public string? Username { get; set; }
 
+    /// <summary>Comma-separated addresses and/or domains this server sends for; empty matches every sender. Default for an Outlook outgoing server: its username.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? FromFilter { get; set; }
 
+    /// <summary>Outgoing (SMTP, the default) or Incoming (IMAP).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public MailServerDirection? Direction { get; set; }
 
+    /// <summary>The server host. Default: smtp.office365.com (outgoing) or outlook.office365.com (incoming).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Host", "Server", "SmtpServer")]
     public string? HostName { get; set; }
 
+    /// <summary>1-65535. Default: 587 (starttls), 465 (ssl), 25 (none) for outgoing; 993 for incoming.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, 65535)]
     public int? Port { get; set; }
 
+    /// <summary>Outgoing only: lower wins when several servers match a sender. Default 10.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public int? Sequence { get; set; }
 
+    /// <summary>Incoming only: lower is fetched first. Default 5.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public int? Priority { get; set; }
 
+    /// <summary>Outgoing only: Outlook (XOAUTH2 with Entra tokens, the default) or Password (a non-Microsoft relay).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public ServerAuthentication? Authentication { get; set; }
 
+    /// <summary>Outgoing only: StartTls (the default, required for Outlook), Ssl or None.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SmtpEncryption? Encryption { get; set; }
 

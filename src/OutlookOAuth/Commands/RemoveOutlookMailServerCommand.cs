@@ -6,10 +6,12 @@ namespace OutlookOAuth.Commands;
 /// <summary>
 /// <para type="synopsis">Removes mail servers from the configuration.</para>
 /// </summary>
+/// <example><code>Remove-OutlookMailServer -Name old@example.com -Confirm:$false</code><para>Removes a server without asking (the default asks: ConfirmImpact High).</para></example>
 [Cmdlet(VerbsCommon.Remove, "OutlookMailServer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(OutgoingMailServer), typeof(IncomingMailServer))]
 public sealed class RemoveOutlookMailServerCommand : ConfigurationChangeCmdlet
 {
+    /// <summary>The server to remove.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";

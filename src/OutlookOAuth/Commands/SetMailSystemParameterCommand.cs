@@ -6,15 +6,19 @@ namespace OutlookOAuth.Commands;
 /// <summary>
 /// <para type="synopsis">Sets a system parameter such as mail.default.from or mail.catchall.domain; $null removes it.</para>
 /// </summary>
+/// <example><code>Set-MailSystemParameter -Name mail.catchall.domain -Value example.com</code><para>Sets the catchall domain; with mail.default.from = notifications the notifications address is notifications@example.com.</para></example>
+/// <example><code>Set-MailSystemParameter -Name mail.bounce.alias -Value $null</code><para>Removes the parameter.</para></example>
 [Cmdlet(VerbsCommon.Set, "MailSystemParameter", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MailSystemParameter))]
 public sealed class SetMailSystemParameterCommand : ConfigurationChangeCmdlet
 {
+    /// <summary>The parameter, e.g. mail.catchall.domain, mail.default.from, mail.bounce.alias, web.base.url.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Key")]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
+    /// <summary>The new value; $null or an empty string removes the parameter. Known parameters are validated.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [AllowNull, AllowEmptyString]
     public string? Value { get; set; }

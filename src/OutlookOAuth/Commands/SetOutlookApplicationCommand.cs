@@ -10,25 +10,35 @@ namespace OutlookOAuth.Commands;
 /// <para type="description">Non-secret settings go to the configuration file; the client secret and the certificate
 /// password go to the protected token store, never to the file, the output or any stream.</para>
 /// </summary>
+/// <example><code>Set-OutlookApplication -ClientId $appId -Tenant contoso.onmicrosoft.com -ClientSecret (Read-Host -AsSecureString) -SecretExpiresOn 2027-06-30</code><para>Stores the application; the secret goes to the token store, never to the YAML file.</para></example>
+/// <example><code>Set-OutlookApplication -ClientId $appId -Tenant $tenantId -ClientSecretFromEnvironment OUTLOOK_SECRET</code><para>A runbook: the secret is read from an environment variable when needed.</para></example>
 [Cmdlet(VerbsCommon.Set, "OutlookApplication", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(OutlookApplicationInfo))]
 public sealed class SetOutlookApplicationCommand : IdentityCmdlet
 {
+    /// <summary>The Application (client) ID of the Entra app registration.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [Alias("ApplicationId", "AppId")] public string? ClientId { get; set; }
     /// <summary>common (default), organizations, a tenant id or a domain.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [Alias("TenantId")] public string? Tenant { get; set; }
     /// <summary>An explicit authority URL (wins over -Tenant); an empty string returns to the tenant's.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [AllowEmptyString] public string? Authority { get; set; }
+    /// <summary>The web redirect URI registered for the paste flow (e.g. https://odoo.example.com/microsoft_outlook/confirm).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [AllowEmptyString] public string? RedirectUri { get; set; }
+    /// <summary>The client secret VALUE (not its ID), kept in the token store.</summary>
     [Parameter] public SecureString? ClientSecret { get; set; }
     /// <summary>Read the secret from this environment variable at run time (runbooks).</summary>
     [Parameter] [AllowEmptyString] public string? ClientSecretFromEnvironment { get; set; }
+    /// <summary>Remove the stored client secret.</summary>
     [Parameter] public SwitchParameter RemoveClientSecret { get; set; }
+    /// <summary>A PFX/PKCS#12 certificate file for client credentials; an empty string removes it.</summary>
     [Parameter] [AllowEmptyString] public string? CertificatePath { get; set; }
+    /// <summary>The password of the certificate file, kept in the token store.</summary>
     [Parameter] public SecureString? CertificatePassword { get; set; }
+    /// <summary>A certificate of the Windows certificate store (CurrentUser\My, then LocalMachine\My).</summary>
     [Parameter] [AllowEmptyString] public string? CertificateThumbprint { get; set; }
     /// <summary>When the client secret expires (shown by Get-OutlookApplication).</summary>
     [Parameter] public DateTime? SecretExpiresOn { get; set; }
+    /// <summary>Output the application settings as saved.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()

@@ -9,18 +9,23 @@ namespace OutlookOAuth.Commands;
 /// <para type="synopsis">Proves that servers work: SMTP (STARTTLS, XOAUTH2, MAIL FROM, RCPT TO, DATA; nothing is sent)
 /// or IMAP (TLS, XOAUTH2, SELECT INBOX), several servers at once.</para>
 /// </summary>
+/// <example><code>Get-OutlookMailServer | Test-OutlookConnection</code><para>Tests every server, 8 at a time; each result names the stage reached and a hint when it failed.</para></example>
+/// <example><code>if (-not (Test-OutlookConnection -Name notifications@example.com -Quiet)) { throw 'mail is down' }</code><para>A runbook check.</para></example>
 [Cmdlet(VerbsDiagnostic.Test, "OutlookConnection", DefaultParameterSetName = "InputObject")]
 [OutputType(typeof(ConnectionTestResult), typeof(bool))]
 public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
 {
+    /// <summary>Server objects, e.g. from Get-OutlookMailServer or New-OutlookMailServer.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
     public MailServer[]? InputObject { get; set; }
 
+    /// <summary>Server names to test (wildcards allowed).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
+    /// <summary>Only outgoing or only incoming servers.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
     public MailServerDirection? Direction { get; set; }
 
