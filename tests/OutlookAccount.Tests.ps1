@@ -47,6 +47,23 @@ Describe 'An admin connects per-user servers from a CSV' {
         (Get-OutlookMailServer -ConfigPath $config).TokenStatus | Should -Not -Be 'Valid'
     }
 
+    It 'proves the tokens with Get-OutlookMailServer -Refresh and reports an idle-expired account as Expired' {
+        New-OutlookMailServer -ConfigPath $config -Username alice@example.com | Out-Null
+        $env:BROWSER = New-LabBrowser 'alice@example.com'
+        Connect-OutlookAccount -ConfigPath $config -Name alice@example.com | Out-Null
+        (Get-OutlookMailServer -ConfigPath $config).TokenStatus | Should -Be 'Valid'
+        (Get-OutlookMailServer -ConfigPath $config -Refresh).TokenStatus | Should -Be 'Valid'
+
+        # The lab expires alice's refresh tokens as 90 idle days would (AADSTS700082).
+        $base = ([uri]$env:OUTLOOKOAUTH_LAB_AUTHORITY).GetLeftPart('Authority')
+        curl -s --cacert $env:OUTLOOKOAUTH_CA_FILE --data-urlencode 'user=alice@example.com' --data-urlencode 'mode=expire' "$base/_lab/revoke" | Out-Null
+        $server = Get-OutlookMailServer -ConfigPath $config -Refresh -ErrorVariable err -ErrorAction SilentlyContinue
+        $server.TokenStatus | Should -Be 'Expired'
+        $err[0].Exception.AadstsCode | Should -Be '700082'
+        $err[0].ErrorDetails.RecommendedAction | Should -Match 'Connect-OutlookAccount'
+        (Get-OutlookMailServer -ConfigPath $config).TokenStatus | Should -Be 'Expired'   # remembered without network
+    }
+
     It 'disconnects with -WhatIf changing nothing, then for real' {
         New-OutlookMailServer -ConfigPath $config -Username alice@example.com | Out-Null
         $env:BROWSER = New-LabBrowser 'alice@example.com'
