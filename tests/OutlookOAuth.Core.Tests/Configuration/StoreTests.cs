@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using OutlookOAuth.Configuration;
 using Xunit;
+using TestProcess = OutlookOAuth.Tests.TestProcess;
 
 namespace OutlookOAuth.Tests.Configuration;
 
@@ -78,7 +79,7 @@ public class StoreTests
         store.Update(c => c.OutgoingServers.AddRange(SerializerTests.Sample().OutgoingServers));
         var before = File.ReadAllBytes(store.Path);
 
-        var (exit, _) = Hammer.Run("crash", store.Path);
+        var (exit, _, _) = TestProcess.Run(null, "crash", store.Path);
 
         Assert.NotEqual(0, exit);
         Assert.Equal(before, File.ReadAllBytes(store.Path));
@@ -92,7 +93,7 @@ public class StoreTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("c.yaml");
-        var runs = Enumerable.Range(0, 4).Select(p => Task.Run(() => Hammer.Run("add", path, $"p{p}", "250"))).ToArray();
+        var runs = Enumerable.Range(0, 4).Select(p => Task.Run(() => TestProcess.Run(null, "add", path, $"p{p}", "250"))).ToArray();
         Task.WaitAll(runs);
         foreach (var r in runs) Assert.True(r.Result.Exit == 0, r.Result.Error);
 
@@ -128,23 +129,5 @@ public class StoreTests
         env["XDG_CONFIG_HOME"] = null;
         Assert.Equal(Path.Combine("/home/u", ".config", "OutlookOAuth", "config.yaml"), ConfigurationPaths.DefaultPath(k => env.GetValueOrDefault(k), windows: false));
         Assert.Equal(Path.Combine(@"C:\Users\u\AppData\Roaming", "OutlookOAuth", "config.yaml"), ConfigurationPaths.DefaultPath(k => env.GetValueOrDefault(k), windows: true));
-    }
-}
-
-/// <summary>Runs the OutlookOAuth.ConfigHammer helper process (built beside the tests).</summary>
-static class Hammer
-{
-    public static (int Exit, string Error) Run(params string[] args)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "OutlookOAuth.ConfigHammer.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_DbgEnableMiniDump"] = "0";
-        using var p = Process.Start(psi)!;
-        var error = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException("ConfigHammer did not finish"); }
-        return (p.ExitCode, error.Result);
     }
 }

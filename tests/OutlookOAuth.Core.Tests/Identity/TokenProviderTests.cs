@@ -69,6 +69,43 @@ public sealed class TokenProviderTests : IClassFixture<LabFixture>, IDisposable
     }
 
     [Fact]
+    public async Task A_refresh_in_another_OS_process_persists_the_rotated_refresh_token_that_this_process_then_uses()
+    {
+        // The store the module itself would open for this directory (platform protection where it works), as the child will.
+        var store = new TokenStore(Path.Combine(_tmp.Root, "shared-tokens"));
+        store.SetSecret(TokenStore.ClientSecretName, LabFixture.Secret);
+        var server = Servers.Outgoing("alice@example.com");
+        new OutlookOAuth.Configuration.ConfigurationStore(_tmp.ConfigPath).Update(c =>
+        {
+            c.Application.ClientId = _lab.Authority.ClientId;
+            c.Application.Authority = _lab.Authority.Authority;
+            c.OutgoingServers.Add(server);
+        });
+        await new OutlookSignIn(_lab.Settings(), store, _lab.Apps(), new LabBrowser(_lab, "alice@example.com"))
+            .ConnectAsync(server, new SignInRequest(SignInFlow.Browser), new TestInteraction(), default);
+        var caFile = Path.Combine(_tmp.Root, "lab-ca.pem");
+        File.WriteAllText(caFile, _lab.Authority.CaCertificatePem);
+        _lab.Authority.ClearRequests();
+
+        // Another process (as a runbook's Connect-OutlookAccount -Silent would be), reading only the files.
+        var (exit, output, error) = OutlookOAuth.Tests.TestProcess.Run(new Dictionary<string, string>
+        {
+            ["OUTLOOKOAUTH_CA_FILE"] = caFile, ["OUTLOOKOAUTH_TOKEN_STORE"] = store.Directory,
+        }, "refresh", _tmp.ConfigPath, server.Name, "Outgoing");
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("ok ", output);
+        Assert.DoesNotContain("eyJ", output + error); // the child never prints a token
+
+        // This process refreshes next: it must send the refresh token the child received (read from the store),
+        // not the one it had itself before.
+        await Provider(new TokenStore(store.Directory)).AcquireAsync(server, forceRefresh: true, default);
+        var refreshes = _lab.Authority.Requests.Where(r => r.GrantType == "refresh_token").ToList();
+        Assert.Equal(2, refreshes.Count);
+        Assert.All(refreshes, r => Assert.Equal(200, r.StatusCode));
+        Assert.NotEqual(refreshes[0].Form["refresh_token"], refreshes[1].Form["refresh_token"]);
+    }
+
+    [Fact]
     public async Task A_custom_margin_refreshes_earlier()
     {
         var server = Servers.Incoming("alice@example.com");

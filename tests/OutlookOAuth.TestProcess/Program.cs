@@ -1,9 +1,12 @@
 using System.Reflection;
 using OutlookOAuth.Configuration;
+using OutlookOAuth.Identity;
 
-// Usage:
-//   add <config> <prefix> <count>   adds <count> servers, one locked read-modify-write each
-//   crash <config>                  adds a server but dies (FailFast) after the new file is written, before the rename
+// A second OS process for the tests, using the same core paths as the cmdlets.
+//   add <config> <prefix> <count>              adds <count> servers, one locked read-modify-write each
+//   crash <config>                             adds a server but dies (FailFast) after the new file is written, before the rename
+//   refresh <config> <name> <Outgoing|Incoming> redeems the server's refresh token (as Connect-OutlookAccount -Silent);
+//                                              prints the new expiry, never the token
 var (verb, path) = (args[0], args[1]);
 var store = new ConfigurationStore(path);
 switch (verb)
@@ -23,6 +26,20 @@ switch (verb)
             .SetValue(store, new Action<string>(_ => Environment.FailFast("simulated crash before the atomic rename")));
         store.Update(c => c.OutgoingServers.Add(new OutgoingMailServer { Name = "crash@example.com", Username = "crash@example.com", HostName = "smtp.office365.com", Port = 587 }));
         return 0;
+    case "refresh":
+        var config = store.Load();
+        var server = config.Find(args[2], Enum.Parse<MailServerDirection>(args[3])) ?? throw new InvalidOperationException($"no server {args[2]}");
+        try
+        {
+            var token = await TokenProviderFactory.Create(path, config).AcquireAsync(server, forceRefresh: true, CancellationToken.None);
+            Console.WriteLine($"ok {token.ExpiresOn:O}");
+            return 0;
+        }
+        catch (OAuthException e)
+        {
+            Console.Error.WriteLine($"{e.ErrorId}: {e.Message}");
+            return 1;
+        }
     default:
         Console.Error.WriteLine($"unknown verb {verb}");
         return 2;
