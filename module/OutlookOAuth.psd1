@@ -1,5 +1,8 @@
 @{
     RootModule           = 'OutlookOAuth.dll'
+    # Loaded first: hooks OutlookOAuth.Core (Dependencies/) into the module's private AssemblyLoadContext before
+    # PowerShell loads the cmdlet types.
+    NestedModules        = @('OutlookOAuth.Loader.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '6f7d0f0e-4c1b-4f55-9a43-0b9f3c7d2a61'
     Author               = 'OutlookOAuth contributors'

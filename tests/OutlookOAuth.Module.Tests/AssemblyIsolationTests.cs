@@ -7,6 +7,7 @@ namespace OutlookOAuth.Module.Tests;
 /// <summary>MSAL version clashes between modules are the most reported failure of peer modules: the cmdlet
 /// assembly must only reference the core, and the core and third-party assemblies must load into the module's
 /// own AssemblyLoadContext from Dependencies/.</summary>
+[Collection(AssemblyLoadingCollection.Name)]
 public class AssemblyIsolationTests : IClassFixture<ModuleLayout>
 {
     readonly ModuleLayout _m;
@@ -31,8 +32,8 @@ public class AssemblyIsolationTests : IClassFixture<ModuleLayout>
     [Fact]
     public void Module_folder_has_the_cmdlet_assembly_on_top_and_everything_else_under_Dependencies()
     {
-        var top = Directory.GetFiles(_m.ModuleDir, "*.dll").Select(Path.GetFileName).ToArray();
-        Assert.Equal(new[] { "OutlookOAuth.dll" }, top);
+        var top = Directory.GetFiles(_m.ModuleDir, "*.dll").Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(new[] { "OutlookOAuth.dll", "OutlookOAuth.Loader.dll" }, top);
         Assert.True(File.Exists(_m.ManifestPath));
         Assert.True(File.Exists(_m.FormatPath));
         var deps = Directory.GetFiles(_m.DependenciesDir, "*.dll").Select(Path.GetFileName).ToHashSet();
@@ -42,19 +43,19 @@ public class AssemblyIsolationTests : IClassFixture<ModuleLayout>
     }
 
     [Fact]
-    public void Core_and_its_dependencies_load_into_the_private_context_when_the_default_context_asks_for_the_core()
+    public void Core_and_its_dependencies_load_into_the_private_context_when_the_host_context_asks_for_the_core()
     {
-        // As PowerShell does: the cmdlet assembly is loaded into the default context; the initializer hooks it.
-        var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(_m.CmdletAssemblyPath);
-        var contextType = cmdlets.GetType("OutlookOAuth.DependencyLoadContext", throwOnError: true)!;
-        contextType.GetMethod("Register")!.Invoke(null, null);
-        Assert.Null(Type.GetType("OutlookOAuth.Configuration.ConfigurationStore, OutlookOAuth.Core", throwOnError: false) is { } pre
-            && AssemblyLoadContext.GetLoadContext(pre.Assembly) == AssemblyLoadContext.Default ? pre : null);
+        // As in PowerShell: the loader sits in the host's context and its initializer hooks that context. A fresh context
+        // plays the host, so that nothing of this test stays in the test process's default context.
+        var host = new AssemblyLoadContext("host-" + Guid.NewGuid().ToString("N")[..6]);
+        var loader = host.LoadFromAssemblyPath(Path.Combine(_m.ModuleDir, "OutlookOAuth.Loader.dll"));
+        loader.GetType("OutlookOAuth.DependencyLoadContext", throwOnError: true)!.GetMethod("Register")!.Invoke(null, null);
 
-        var core = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName("OutlookOAuth.Core"));
+        var core = host.LoadFromAssemblyName(new AssemblyName("OutlookOAuth.Core"));
 
         var context = AssemblyLoadContext.GetLoadContext(core)!;
         Assert.NotSame(AssemblyLoadContext.Default, context);
+        Assert.NotSame(host, context);
         Assert.Equal("OutlookOAuth-Dependencies", context.Name);
         Assert.Equal(Path.Combine(_m.DependenciesDir, "OutlookOAuth.Core.dll"), core.Location);
 
@@ -69,9 +70,10 @@ public class AssemblyIsolationTests : IClassFixture<ModuleLayout>
     }
 
     [Fact]
-    public void An_older_MSAL_already_loaded_by_another_module_does_not_leak_into_ours()
+    public void Our_MSAL_comes_from_Dependencies_and_the_framework_from_the_shared_runtime()
     {
-        var context = AssemblyLoadContext.Default.LoadFromAssemblyPath(_m.CmdletAssemblyPath)
+        var context = new AssemblyLoadContext("host-" + Guid.NewGuid().ToString("N")[..6])
+            .LoadFromAssemblyPath(Path.Combine(_m.ModuleDir, "OutlookOAuth.Loader.dll"))
             .GetType("OutlookOAuth.DependencyLoadContext", throwOnError: true)!;
         var ours = (AssemblyLoadContext)Activator.CreateInstance(context, _m.DependenciesDir)!;
         var msal = ours.LoadFromAssemblyName(new AssemblyName("Microsoft.Identity.Client"));

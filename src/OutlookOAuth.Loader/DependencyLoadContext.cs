@@ -8,7 +8,9 @@ namespace OutlookOAuth;
 /// The module's private AssemblyLoadContext. The cmdlet assembly lives in PowerShell's default context and
 /// references only OutlookOAuth.Core; the core and every third-party assembly (MSAL, YamlDotNet, ...) are
 /// loaded from <c>Dependencies/</c> into this context, so another module's MSAL version cannot clash with ours.
-/// (The "resolving handler" pattern of PowerShell's dependency-conflict guidance.)
+/// (The "resolving handler" pattern of PowerShell's dependency-conflict guidance.) This class lives in
+/// OutlookOAuth.Loader, which references nothing of ours, so that the hook is in place before PowerShell loads the
+/// cmdlet types: their fields use the core's enums, and loading them needs the core.
 /// </summary>
 public sealed class DependencyLoadContext : AssemblyLoadContext
 {
@@ -22,7 +24,7 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
     public DependencyLoadContext(string dependencyDirectory) : base("OutlookOAuth-Dependencies", isCollectible: false) =>
         _directory = dependencyDirectory;
 
-    /// <summary>Dependencies/ next to the cmdlet assembly.</summary>
+    /// <summary>Dependencies/ next to this assembly (the module folder).</summary>
     public static string DefaultDirectory =>
         Path.Combine(Path.GetDirectoryName(typeof(DependencyLoadContext).Assembly.Location) ?? AppContext.BaseDirectory, "Dependencies");
 
@@ -33,14 +35,17 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
 
     public string Directory => _directory;
 
-    /// <summary>Hooks the default context so that a request for OutlookOAuth.Core is served from this context.
+    /// <summary>The context PowerShell loaded the module into (its default context in practice).</summary>
+    static AssemblyLoadContext HostContext => GetLoadContext(typeof(DependencyLoadContext).Assembly) ?? Default;
+
+    /// <summary>Hooks the host context so that a request for OutlookOAuth.Core is served from this context.
     /// Idempotent.</summary>
     public static void Register()
     {
         lock (Gate)
         {
             if (_registered) return;
-            Default.Resolving += ResolveCoreInPrivateContext;
+            HostContext.Resolving += ResolveCoreInPrivateContext;
             _registered = true;
         }
     }
@@ -50,7 +55,7 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
         lock (Gate)
         {
             if (!_registered) return;
-            Default.Resolving -= ResolveCoreInPrivateContext;
+            HostContext.Resolving -= ResolveCoreInPrivateContext;
             _registered = false;
         }
     }
@@ -89,11 +94,4 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
         var candidate = Path.Combine(_directory, "runtimes", rid, "native", unmanagedDllName);
         return File.Exists(candidate) ? LoadUnmanagedDllFromPath(candidate) : IntPtr.Zero;
     }
-}
-
-static class AssemblyLoadHook
-{
-    /// <summary>Also registers when the cmdlet assembly is first executed, whatever PowerShell runs first.</summary>
-    [System.Runtime.CompilerServices.ModuleInitializer]
-    internal static void Initialize() => DependencyLoadContext.Register();
 }
