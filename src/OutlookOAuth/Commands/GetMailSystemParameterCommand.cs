@@ -20,9 +20,7 @@ public sealed class GetMailSystemParameterCommand : OutlookCmdlet
 
     protected override void ProcessRecord()
     {
-        OutlookConfiguration config;
-        try { config = Store.Load(); }
-        catch (ConfigurationFileException e) { ThrowTerminatingError(ToErrorRecord(e, Store.Path)); return; }
+        var config = LoadConfiguration();
 
         foreach (var pattern in Name ?? ["*"])
         {

@@ -18,9 +18,7 @@ public sealed class GetOutlookApplicationCommand : IdentityCmdlet
 
     protected override void ProcessRecord()
     {
-        OutlookConfiguration config;
-        try { config = Store.Load(); }
-        catch (ConfigurationFileException e) { ThrowTerminatingError(ToErrorRecord(e, Store.Path)); return; }
+        var config = LoadConfiguration();
         var info = OutlookApplication.Describe(config.Application, OpenTokenStore(), Store.Path);
         if (info.ClientId is null)
             WriteWarning($"No application is configured in '{Store.Path}'. Run Set-OutlookApplication -ClientId <Application (client) ID> -Tenant <tenant> -ClientSecret (Read-Host -AsSecureString).");

@@ -32,9 +32,7 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
 
     protected override void ProcessRecord()
     {
-        OutlookConfiguration config;
-        try { config = Store.Load(); }
-        catch (ConfigurationFileException e) { ThrowTerminatingError(ToErrorRecord(e, Store.Path)); return; }
+        var config = LoadConfiguration();
 
         var tokens = Refresh ? TokenStatusService.ForConfiguration(Store.Path, config.Application)
                              : TokenStatusService.OpenExisting(Store.Path, config.Application);

@@ -21,7 +21,7 @@ public abstract class IdentityCmdlet : OutlookCmdlet
     {
         var path = Store.Path;
         if (_services.TryGetValue(path, out var service)) return service;
-        service = new AccountService(path, Store.Load());
+        service = new AccountService(path, LoadConfiguration());
         if (service.Store.TakeWarning() is { } warning) WriteWarning(warning);
         return _services[path] = service;
     }

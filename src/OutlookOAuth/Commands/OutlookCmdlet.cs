@@ -26,6 +26,25 @@ public abstract class OutlookCmdlet : PSCmdlet
         }
     }
 
+    OutlookConfiguration? _loaded;
+    string? _loadedPath;
+
+    /// <summary>The configuration, read once per command (again only if a record names another -ConfigPath). A file that
+    /// cannot be read stops the command with an error naming the file, line and column.</summary>
+    protected OutlookConfiguration LoadConfiguration()
+    {
+        var store = Store;
+        if (_loaded is null || _loadedPath != store.Path)
+        {
+            try { _loaded = store.Load(); _loadedPath = store.Path; }
+            catch (Exception e) when (e is ConfigurationFileException or IOException or UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(ToErrorRecord(e, store.Path));
+            }
+        }
+        return _loaded!;
+    }
+
     /// <summary>The servers whose names match <paramref name="patterns"/> (wildcards, case-insensitive; all when null),
     /// in file order; a plain name that matches nothing is a non-terminating ServerNotFound error.</summary>
     protected IEnumerable<MailServer> MatchServers(OutlookConfiguration config, IEnumerable<string>? patterns, MailServerDirection? direction)

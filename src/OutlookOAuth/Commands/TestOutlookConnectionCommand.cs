@@ -80,13 +80,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
         _stop.Dispose();
     }
 
-    IEnumerable<MailServer> Lookup()
-    {
-        OutlookConfiguration config;
-        try { config = Store.Load(); }
-        catch (Exception e) when (e is ConfigurationFileException or IOException or UnauthorizedAccessException) { WriteError(ToErrorRecord(e, Store.Path)); yield break; }
-        foreach (var server in MatchServers(config, Name, Direction)) yield return server;
-    }
+    IEnumerable<MailServer> Lookup() => MatchServers(LoadConfiguration(), Name, Direction);
 
     /// <summary>Writes what the runner reported, on the pipeline thread; with <paramref name="wait"/> until all finished.</summary>
     void Drain(bool wait)
