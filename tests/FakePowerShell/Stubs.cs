@@ -12,8 +12,8 @@ public abstract class PSCmdlet : Cmdlet { }
 
 public struct SwitchParameter
 {
-    bool _isPresent;
-    public bool IsPresent => _isPresent;
+    public SwitchParameter(bool isPresent) => IsPresent = isPresent;
+    public bool IsPresent { get; }
 }
 
 public sealed class PSModuleInfo { }

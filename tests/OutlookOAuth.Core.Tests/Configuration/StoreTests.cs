@@ -89,13 +89,12 @@ public class StoreTests
     }
 
     [Fact]
-    public void Four_processes_adding_250_servers_each_lose_nothing()
+    public async Task Four_processes_adding_250_servers_each_lose_nothing()
     {
         using var dir = new TempDirectory();
         var path = dir.File("c.yaml");
-        var runs = Enumerable.Range(0, 4).Select(p => Task.Run(() => TestProcess.Run(null, "add", path, $"p{p}", "250"))).ToArray();
-        Task.WaitAll(runs);
-        foreach (var r in runs) Assert.True(r.Result.Exit == 0, r.Result.Error);
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(p => Task.Run(() => TestProcess.Run(null, "add", path, $"p{p}", "250"))));
+        foreach (var r in results) Assert.True(r.Exit == 0, r.Error);
 
         var config = new ConfigurationStore(path).Load();
         Assert.Equal(1000, config.OutgoingServers.Count);
