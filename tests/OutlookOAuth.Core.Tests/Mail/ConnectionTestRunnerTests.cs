@@ -13,10 +13,12 @@ public class ConnectionTestRunnerTests
     static OutgoingMailServer Server(ScriptedServer s, string name) =>
         new() { Name = name, Username = "a@contoso.com", FromFilter = "a@contoso.com", HostName = s.Host, Port = s.Port };
 
-    /// <summary>Holds each connection for a while, then refuses the session (a fast, deterministic result).</summary>
+    /// <summary>Holds each connection for a while, then refuses the session (a fast, deterministic result). The connection
+    /// stops counting as active just before the refusal: the client holds its slot until it has read it.</summary>
     static ScriptedServer SlowRefusing(int delayMs) => new(async c =>
     {
         await Task.Delay(delayMs, c.Stop);
+        c.Finished();
         await c.SendAsync("554 5.3.2 fixture busy");
         await c.ReadLineAsync();
     });

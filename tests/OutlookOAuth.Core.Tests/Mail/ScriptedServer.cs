@@ -57,10 +57,13 @@ public sealed class ScriptedServer : IAsyncDisposable
         catch (Exception) { /* the client went away or the test stopped us */ }
         finally
         {
-            Interlocked.Decrement(ref _active);
+            connection.Finished();
             connection.Dispose();
         }
     }
+
+    /// <summary>Counts a connection as no longer active (once).</summary>
+    internal void Release() => Interlocked.Decrement(ref _active);
 
     internal void Record(string line) { lock (Received) Received.Add(line); }
 
@@ -103,6 +106,16 @@ public sealed class ScriptedConnection : IDisposable
     }
 
     public CancellationToken Stop { get; }
+
+    int _finished;
+
+    /// <summary>The script's work with this client is over: it no longer counts for <see cref="ScriptedServer.MaxConcurrent"/>.
+    /// Call it before the last reply to measure the client's concurrency exactly (the client may close, and start its next
+    /// connection, before this side notices); otherwise the end of the script counts.</summary>
+    public void Finished()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 0) _server.Release();
+    }
 
     public async Task SendAsync(params string[] lines)
     {
