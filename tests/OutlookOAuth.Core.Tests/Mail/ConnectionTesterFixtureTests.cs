@@ -43,8 +43,9 @@ public class ConnectionTesterFixtureTests
         var watch = Stopwatch.StartNew();
         var result = await Tester(timeout: 1).TestAsync(Smtp(server));
         Assert.Equal((ConnectionTestStage.Connect, "ServerNotResponding"), (result.Stage, result.ErrorId));
-        Assert.InRange(result.StageDurations.Single(s => s.Stage == ConnectionTestStage.Connect).Duration, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+        // The 1 s limit, not the default 30 s (wide bounds: a loaded CI machine must not make this fail).
+        Assert.InRange(result.StageDurations.Single(s => s.Stage == ConnectionTestStage.Connect).Duration, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(15));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
         Assert.Contains("EHLO", server.Received.Single());
     }
 

@@ -36,7 +36,7 @@ public class MailConnectionTests
         var watch = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<MailProtocolException>(() => connection.ReadLineAsync());
         Assert.Equal(MailFailure.Timeout, e.Failure);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(5));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(15)); // the 0.5 s limit, not a hang
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class MailConnectionTests
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var watch = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connection.ReadLineAsync(cts.Token));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}"); // not the 60 s timeout
     }
 
     [Fact]
