@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Configuration;
 
@@ -12,8 +13,6 @@ namespace OutlookOAuth.Configuration;
 public sealed class ConfigurationStore
 {
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
-    const UnixFileMode OwnerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    const UnixFileMode OwnerDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public ConfigurationStore(string path) => Path = System.IO.Path.GetFullPath(path);
 
@@ -55,20 +54,14 @@ public sealed class ConfigurationStore
         return result;
     }
 
-    void EnsureDirectory()
-    {
-        var dir = System.IO.Path.GetDirectoryName(Path)!;
-        if (Directory.Exists(dir)) return;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
-        else Directory.CreateDirectory(dir, OwnerDirectory);
-    }
+    void EnsureDirectory() => OwnerOnlyFile.EnsureDirectory(System.IO.Path.GetDirectoryName(Path)!, tighten: false);
 
     FileStream AcquireLock()
     {
         var watch = Stopwatch.StartNew();
         var delay = 5;
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerFile;
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile.FileMode;
         while (true)
         {
             try
@@ -88,31 +81,5 @@ public sealed class ConfigurationStore
     }
 
     /// <summary>Writes <paramref name="text"/> atomically (benchmarks measure the save alone through this).</summary>
-    internal void WriteAtomically(string text)
-    {
-        var dir = System.IO.Path.GetDirectoryName(Path)!;
-        var temp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(Path) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            // Keep the permissions of an existing file; a new file is owner-only.
-            options.UnixCreateMode = File.Exists(Path) ? File.GetUnixFileMode(Path) : OwnerFile;
-        }
-        try
-        {
-            using (var stream = new FileStream(temp, options))
-            {
-                var bytes = Utf8.GetBytes(text);
-                stream.Write(bytes, 0, bytes.Length);
-                stream.Flush(flushToDisk: true);
-            }
-            BeforeReplace?.Invoke(temp);
-            File.Move(temp, Path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
-    }
+    internal void WriteAtomically(string text) => OwnerOnlyFile.WriteAtomically(Path, Utf8.GetBytes(text), beforeReplace: BeforeReplace);
 }

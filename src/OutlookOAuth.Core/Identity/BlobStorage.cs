@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Identity.Client.Extensions.Msal;
+using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Identity;
 
@@ -89,9 +90,6 @@ internal sealed class PlatformBlobStorage : IBlobStorage
 /// protection works.</summary>
 internal sealed class OwnerOnlyFileStorage : IBlobStorage
 {
-    internal const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    internal const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     readonly string _directory;
 
     public OwnerOnlyFileStorage(string directory) => _directory = directory;
@@ -111,32 +109,12 @@ internal sealed class OwnerOnlyFileStorage : IBlobStorage
 
     public void Delete(string item) => File.Delete(PathOf(item));
 
-    internal static void EnsureDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(directory); return; }
-        if (!Directory.Exists(directory)) Directory.CreateDirectory(directory, DirectoryMode);
-        if (File.GetUnixFileMode(directory) != DirectoryMode) File.SetUnixFileMode(directory, DirectoryMode);
-    }
+    internal static void EnsureDirectory(string directory) => OwnerOnlyFile.EnsureDirectory(directory, tighten: true);
 
     /// <summary>Writes a file that only its owner can read, atomically.</summary>
     internal static void WriteOwnerOnly(string directory, string path, byte[] data)
     {
         EnsureDirectory(directory);
-        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        var options = new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode;
-        try
-        {
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(data);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        OwnerOnlyFile.WriteAtomically(path, data, OwnerOnlyFile.FileMode);
     }
 }
