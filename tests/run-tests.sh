@@ -32,6 +32,13 @@ status=0
 dotnet test OutlookOAuth.sln -c "$config" --no-build -nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
 
+echo "== Pester stories (PowerShell 7.6.9 from the tool manifest, Pester 5.9.1 from NuGet)" >&2
+dotnet tool restore >&2
+pester_status=0
+dotnet pwsh -NoProfile -NonInteractive -File tests/Invoke-Stories.ps1 -ResultsDirectory "$results/pester" \
+  -CountsFile "$results/pester.counts" >&2 || pester_status=$?
+[ "$pester_status" -eq 0 ] || status=$pester_status
+
 stop_lab; lab_started=no   # stop now so that the summary is the last line
 
 passed=0; failed=0
@@ -42,5 +49,11 @@ for trx in "$results"/*.trx; do
   f=$(printf '%s' "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
+if [ -f "$results/pester.counts" ]; then
+  read -r pp pf < "$results/pester.counts"
+  passed=$((passed + pp)); failed=$((failed + pf))
+else
+  failed=$((failed + 1))   # the stories did not run at all
+fi
 echo "$passed passed, $failed failed"
 if [ "$passed" -eq 0 ] || [ "$failed" -ne 0 ] || [ "$status" -ne 0 ]; then exit 1; fi
