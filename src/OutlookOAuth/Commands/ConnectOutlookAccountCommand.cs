@@ -82,6 +82,7 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
         {
             Fail(e, (object?)server ?? Name);
         }
+        finally { WriteStoreWarnings(); }
     }
 
     protected override void EndProcessing() =>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Management.Automation.Host;
 using OutlookOAuth.Configuration;
 
 namespace OutlookOAuth.Commands;
@@ -62,6 +63,29 @@ public abstract class OutlookCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>True when a person can answer a prompt of this session: not <c>pwsh -NonInteractive</c>, not a
+    /// console whose input is redirected (a pipe, /dev/null, a scheduler), not a host without a user interface.</summary>
+    protected bool PersonPresent => Interaction.PersonPresent(Host);
+
+    /// <summary>Writes a warning that never becomes a prompt nobody can answer. With <c>-Debug</c> or
+    /// <c>$WarningPreference = 'Inquire'</c> PowerShell turns a warning into a "Continue?" question, which dies
+    /// without console input (NullReferenceException, "NonInteractive mode"); when no person is present the text goes
+    /// to the information stream instead (tag Warning), so the command goes on and the text can still be captured.
+    /// Hides <see cref="Cmdlet.WriteWarning"/> so every cmdlet of the module gets this behaviour.</summary>
+    protected new void WriteWarning(string text)
+    {
+        if (Interaction.WarningWouldPrompt(this) && !PersonPresent)
+        {
+            WriteInformation(new InformationRecord("WARNING: " + text, MyInvocation.MyCommand.Name) { Tags = { "Warning", "OutlookOAuth" } });
+            return;
+        }
+        try { base.WriteWarning(text); }
+        catch (Exception e) when (e is PSInvalidOperationException or HostException or NullReferenceException)
+        {
+            WriteInformation(new InformationRecord("WARNING: " + text, MyInvocation.MyCommand.Name) { Tags = { "Warning", "OutlookOAuth" } });
+        }
+    }
+
     /// <summary>Writes a non-terminating error with a stable id and the offending object.</summary>
     protected void WriteFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
         WriteError(new ErrorRecord(exception, errorId, category, target));
@@ -74,7 +98,8 @@ public abstract class OutlookCmdlet : PSCmdlet
     protected ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
     {
         ConfigurationFileException f => new ErrorRecord(f, f.ErrorId, ErrorCategory.ParserError, f.FilePath),
-        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, ErrorCategory.InvalidData, target),
+        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, ErrorCategory.InvalidData, target)
+            { ErrorDetails = v.Hint is null ? null : new ErrorDetails(v.Message) { RecommendedAction = v.Hint } },
         ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath),
         Identity.OAuthException o => new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target)
             { ErrorDetails = o.Hint is null ? null : new ErrorDetails(o.Message) { RecommendedAction = o.Hint } },

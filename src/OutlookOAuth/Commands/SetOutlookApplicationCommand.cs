@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Security;
+using OutlookOAuth.Configuration;
 using OutlookOAuth.Identity;
 
 namespace OutlookOAuth.Commands;
@@ -41,6 +42,19 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
     /// <summary>Output the application settings as saved.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
 
+    /// <summary>The value the admin gave for a non-secret field (the error's TargetObject), else the configuration path.</summary>
+    object OffendingValue(string field) => field switch
+    {
+        nameof(ClientId) => ClientId ?? "",
+        nameof(Tenant) => Tenant ?? "",
+        nameof(Authority) => Authority ?? "",
+        nameof(RedirectUri) => RedirectUri ?? "",
+        nameof(ClientSecretFromEnvironment) => ClientSecretFromEnvironment ?? "",
+        nameof(CertificatePath) => CertificatePath ?? "",
+        nameof(CertificateThumbprint) => CertificateThumbprint ?? "",
+        _ => Store.Path,
+    };
+
     protected override void ProcessRecord()
     {
         var change = new ApplicationChange
@@ -58,11 +72,17 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
             change.ClientSecret = SecretText.Reveal(ClientSecret);
             change.CertificatePassword = SecretText.Reveal(CertificatePassword);
             var info = OutlookApplication.Set(Store, OpenTokenStore(), change);
+            foreach (var advice in OutlookApplication.Advise(change)) WriteWarning(advice);
             if (PassThru) WriteObject(info);
+        }
+        catch (ConfigurationValidationException e)
+        {
+            Fail(e, OffendingValue(e.Field)); // never the change itself: it holds the secret
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
-            Fail(e, Store.Path); // never the change itself: it holds the secret
+            Fail(e, Store.Path);
         }
+        finally { WriteStoreWarnings(); }
     }
 }
