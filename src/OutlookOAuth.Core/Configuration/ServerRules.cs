@@ -75,7 +75,7 @@ public static class ServerRules
     {
         if (string.IsNullOrWhiteSpace(key))
             throw new ConfigurationValidationException("ParameterNameRequired", "Name", "A system parameter needs a name.");
-        if (SystemParameters.CheckName(key) is { } name) throw name;
+        if (value is not null && SystemParameters.CheckName(key) is { } name) throw name; // removing a bad key stays possible
         if (value is not null && value.Trim().Length == 0)
             throw new ConfigurationValidationException("EmptyParameterValue", key,
                 $"The value for system parameter '{key}' is empty; an empty value is not stored (Odoo would read it as unset) and does not remove the parameter either.")

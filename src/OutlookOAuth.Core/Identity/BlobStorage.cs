@@ -72,9 +72,10 @@ internal sealed class PlatformBlobStorage : IBlobStorage
         for (var x = (Exception?)e; x is not null; x = x.InnerException)
         {
             var line = x.Message.Split('\n')[0].Trim();
+            if (line.Length == 0 || line.Contains("inner exception", StringComparison.OrdinalIgnoreCase)) continue;
             var sentence = line.IndexOf(". ", StringComparison.Ordinal);
             if (sentence > 0) line = line[..sentence]; // "Unable to load shared library 'libsecret-1.so.0' ...", not the strace advice
-            if (line.Length == 0 || line.Contains("inner exception", StringComparison.OrdinalIgnoreCase) || parts.Contains(line)) continue;
+            if (parts.Contains(line)) continue;
             parts.Add(line);
         }
         return parts.Count == 0 ? e.GetType().Name : string.Join(": ", parts.TakeLast(2));
