@@ -72,6 +72,7 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
                 var request = SignInRequest.For(AppOnly, DeviceCode, RedirectUri, accounts.Application) with
                 {
                     Timeout = TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+                    PersonPresent = PersonPresent,
                 };
                 var connected = server;
                 WriteObject(Run((ui, ct) => accounts.ConnectAsync(connected, request, ui, ct)));
