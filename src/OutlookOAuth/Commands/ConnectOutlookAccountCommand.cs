@@ -27,6 +27,7 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
     /// <summary>The server whose account signs in (binds from server objects and CSV rows).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ServerNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Outgoing or Incoming; needed only when both directions have a server of that name.</summary>

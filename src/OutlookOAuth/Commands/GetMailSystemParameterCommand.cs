@@ -16,6 +16,7 @@ public sealed class GetMailSystemParameterCommand : OutlookCmdlet
     [Alias("Key")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SystemParameterNameCompleter))]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

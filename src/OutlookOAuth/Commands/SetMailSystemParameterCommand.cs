@@ -19,6 +19,7 @@ public sealed class SetMailSystemParameterCommand : ConfigurationChangeCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Key")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SystemParameterNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>The new value; $null removes the parameter (an empty or blank value is refused). Known parameters are validated.</summary>
