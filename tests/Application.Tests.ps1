@@ -118,3 +118,25 @@ Describe 'Nothing interactive happens unless a person can answer' {
         $r.Output | Should -Not -Match ([regex]::Escape($guidSecret))
     }
 }
+
+Describe 'Failures a runbook can catch' {
+    It '<Case>: a stable ErrorId (never System.*), a fitting category, the offending object and a RecommendedAction' -TestCases @(
+        @{ Case = 'client id'; Id = 'InvalidClientId'; Category = 'InvalidData'; Command = { Set-OutlookApplication -ConfigPath $config -ClientId 'abc' } }
+        @{ Case = 'tenant'; Id = 'InvalidTenant'; Category = 'InvalidData'; Command = { Set-OutlookApplication -ConfigPath $config -Tenant 'no spaces please' } }
+        @{ Case = 'authority'; Id = 'InvalidAuthority'; Category = 'InvalidData'; Command = { Set-OutlookApplication -ConfigPath $config -Authority 'http://insecure/t/' } }
+        @{ Case = 'empty value'; Id = 'EmptyParameterValue'; Category = 'InvalidData'; Command = { Set-MailSystemParameter -ConfigPath $config -Name web.base.url -Value ' ' } }
+        @{ Case = 'unknown server'; Id = 'ServerNotFound'; Category = 'ObjectNotFound'; Command = { Get-OutlookMailServer -ConfigPath $config -Name nobody@example.com } }
+        @{ Case = 'unknown parameter'; Id = 'ParameterNotFound'; Category = 'ObjectNotFound'; Command = { Get-MailSystemParameter -ConfigPath $config -Name mail.none } }
+        @{ Case = 'connect unknown server'; Id = 'ServerNotFound'; Category = 'ObjectNotFound'; Command = { Connect-OutlookAccount -ConfigPath $config -Name nobody@example.com -AppOnly } }
+    ) {
+        $config = Join-Path $TestDrive "failures-$([guid]::NewGuid()).yaml"
+        New-OutlookMailServer -ConfigPath $config -Username alice@example.com | Out-Null
+        $record = & { $ErrorActionPreference = 'Continue'; & $Command 2>&1 } | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Select-Object -First 1
+        $record | Should -Not -BeNullOrEmpty
+        $record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $record.FullyQualifiedErrorId | Should -Not -BeLike 'System.*'
+        $record.CategoryInfo.Category | Should -Be $Category
+        $record.TargetObject | Should -Not -BeNullOrEmpty
+        $record.ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    }
+}

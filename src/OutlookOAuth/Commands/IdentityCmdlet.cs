@@ -80,8 +80,9 @@ public abstract class IdentityCmdlet : OutlookCmdlet
     {
         if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
         if (e is OperationCanceledException) throw new PipelineStoppedException();
-        if (e is OAuthException or ConfigurationValidationException or ConfigurationFileException or ConfigurationLockException or IOException or UnauthorizedAccessException)
-            WriteError(ToErrorRecord(e, target));
-        else throw e;
+        if (e is PipelineStoppedException) throw e;
+        // Anything else, expected or not, is still an error record with a stable id (OutlookOAuthError), never a
+        // System.* id that a runbook cannot match.
+        WriteError(ToErrorRecord(e, target));
     }
 }

@@ -58,7 +58,11 @@ public abstract class OutlookCmdlet : PSCmdlet
             if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
                 WriteError(new ErrorRecord(
                     new ItemNotFoundException($"No {(direction is null ? "" : direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'."),
-                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern));
+                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern)
+                {
+                    ErrorDetails = new ErrorDetails($"No {(direction is null ? "" : direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'.")
+                        { RecommendedAction = ServerLookup.NotFoundHint },
+                });
             foreach (var server in matched) yield return server;
         }
     }
@@ -98,7 +102,7 @@ public abstract class OutlookCmdlet : PSCmdlet
     protected ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
     {
         ConfigurationFileException f => new ErrorRecord(f, f.ErrorId, ErrorCategory.ParserError, f.FilePath),
-        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, ErrorCategory.InvalidData, target)
+        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, v.ErrorId == "ServerNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, target)
             { ErrorDetails = v.Hint is null ? null : new ErrorDetails(v.Message) { RecommendedAction = v.Hint } },
         ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath),
         Identity.OAuthException o => new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target)
