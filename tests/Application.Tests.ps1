@@ -119,6 +119,25 @@ Describe 'Nothing interactive happens unless a person can answer' {
     }
 }
 
+Describe 'A confirmation nobody can answer' {
+    It 'Remove-OutlookMailServer (ConfirmImpact High) stops with ConfirmationNotPossible in a session without a person, changing nothing (<Case>)' -TestCases @(
+        @{ Case = 'pwsh -NonInteractive'; NonInteractive = $true }
+        @{ Case = 'input redirected'; NonInteractive = $false }
+    ) {
+        $config = Join-Path $TestDrive "confirm-$([guid]::NewGuid()).yaml"
+        New-OutlookMailServer -ConfigPath $config -Username old@example.com | Out-Null
+        $before = (Get-FileHash $config).Hash
+        $r = Invoke-Session -NonInteractive:$NonInteractive "try { Remove-OutlookMailServer -ConfigPath '$config' -Name old@example.com -ErrorAction Stop } catch { 'ID=' + `$_.FullyQualifiedErrorId; 'ACTION=' + `$_.ErrorDetails.RecommendedAction }"
+        $r.Output | Should -Match 'ID=ConfirmationNotPossible,'
+        $r.Output | Should -Match 'ACTION=.*-Confirm:\$false'
+        $r.Output | Should -Not -Match 'NullReferenceException'
+        (Get-FileHash $config).Hash | Should -Be $before
+
+        Invoke-Session -NonInteractive:$NonInteractive "Remove-OutlookMailServer -ConfigPath '$config' -Name old@example.com -Confirm:`$false" | Out-Null
+        Get-OutlookMailServer -ConfigPath $config | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Failures a runbook can catch' {
     It '<Case>: a stable ErrorId (never System.*), a fitting category, the offending object and a RecommendedAction' -TestCases @(
         @{ Case = 'client id'; Id = 'InvalidClientId'; Category = 'InvalidData'; Command = { Set-OutlookApplication -ConfigPath $config -ClientId 'abc' } }

@@ -35,6 +35,33 @@ internal static class Interaction
         return preference is ActionPreference.Inquire || preference?.ToString() == nameof(ActionPreference.Inquire);
     }
 
+    /// <summary>True when ShouldProcess would ask "Are you sure?": -Confirm, or the cmdlet's ConfirmImpact at or above
+    /// $ConfirmPreference; never under -WhatIf / $WhatIfPreference or with -Confirm:$false.</summary>
+    public static bool ConfirmationWouldPrompt(PSCmdlet cmdlet)
+    {
+        var bound = cmdlet.MyInvocation.BoundParameters;
+        if (bound.TryGetValue("WhatIf", out var whatIf) && IsOn(whatIf)) return false;
+        if (bound.TryGetValue("Confirm", out var confirm)) return IsOn(confirm);
+        if (IsOn(cmdlet.SessionState.PSVariable.GetValue("WhatIfPreference"))) return false;
+        var impact = cmdlet.GetType().GetCustomAttributes(typeof(CmdletAttribute), false).OfType<CmdletAttribute>().FirstOrDefault()?.ConfirmImpact ?? ConfirmImpact.Medium;
+        var preference = cmdlet.SessionState.PSVariable.GetValue("ConfirmPreference") switch
+        {
+            ConfirmImpact c => c,
+            PSObject { BaseObject: ConfirmImpact c } => c,
+            string text when Enum.TryParse<ConfirmImpact>(text, true, out var c) => c,
+            _ => ConfirmImpact.High,
+        };
+        return preference != ConfirmImpact.None && impact != ConfirmImpact.None && impact >= preference;
+    }
+
+    static bool IsOn(object? value) => value switch
+    {
+        SwitchParameter s => s.IsPresent,
+        bool b => b,
+        PSObject p => IsOn(p.BaseObject),
+        _ => false,
+    };
+
     /// <summary>pwsh's own rule: -NonInteractive may be shortened down to -noni (also with '/' or '--'), before the
     /// -File / -Command argument that ends pwsh's own switches.</summary>
     internal static bool HasNonInteractiveSwitch(IEnumerable<string> args)

@@ -90,6 +90,23 @@ public abstract class OutlookCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>ShouldProcess that never asks a question nobody can answer: when -Confirm, or a ConfirmImpact at or above
+    /// $ConfirmPreference (Remove-OutlookMailServer), would prompt in a session without a person, the command stops
+    /// before changing anything with ConfirmationNotPossible and the way to run it unattended, instead of dying in the
+    /// host (NullReferenceException, "NonInteractive mode"). Hides <see cref="Cmdlet.ShouldProcess(string, string)"/>.</summary>
+    protected new bool ShouldProcess(string target, string action)
+    {
+        if (Interaction.ConfirmationWouldPrompt(this) && !PersonPresent)
+            ThrowTerminatingError(new ErrorRecord(
+                new PSInvalidOperationException($"{MyInvocation.MyCommand.Name} asks for confirmation to {action} ({target}), and nobody can answer in this session; nothing was changed."),
+                "ConfirmationNotPossible", ErrorCategory.InvalidOperation, target)
+            {
+                ErrorDetails = new ErrorDetails($"{MyInvocation.MyCommand.Name} asks for confirmation to {action} ({target}), and nobody can answer in this session; nothing was changed.")
+                    { RecommendedAction = "Preview it with -WhatIf, then run it unattended with -Confirm:$false." },
+            });
+        return base.ShouldProcess(target, action);
+    }
+
     /// <summary>Writes a non-terminating error with a stable id and the offending object.</summary>
     protected void WriteFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
         WriteError(new ErrorRecord(exception, errorId, category, target));
