@@ -84,6 +84,10 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
         {
             Fail(e, OffendingValue(e.Field)); // never the change itself: it holds the secret
         }
+        catch (OAuthException e) when (e.ErrorId is "CertificateUnreadable" or "CertificateWithoutPrivateKey")
+        {
+            Fail(e, OffendingValue(nameof(CertificatePath)));
+        }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
             Fail(e, Store.Path);
