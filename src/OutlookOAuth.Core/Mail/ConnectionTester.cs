@@ -37,10 +37,8 @@ public sealed class ConnectionTester
     {
         _tokens = tokens;
         _options = options ?? new ConnectionTestOptions();
-        _connector = new Lazy<MailClientConnector>(() => new MailClientConnector(new MailClientOptions
-        {
-            Timeout = _options.Timeout, Trust = _options.Trust ?? CertificateTrust.FromEnvironment(),
-        }));
+        // Without an explicit trust the connector reads $env:OUTLOOKOAUTH_CA_FILE once, when the first test connects.
+        _connector = new Lazy<MailClientConnector>(() => new MailClientConnector(new MailClientOptions { Timeout = _options.Timeout, Trust = _options.Trust }));
     }
 
     public ConnectionTestOptions Options => _options;
@@ -202,7 +200,8 @@ public sealed class ConnectionTester
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                throw Connector.Map(e, _server, Stage, _log, _token?.AppOnly ?? false, _sender, _recipient);
+                throw Connector.Map(cts.IsCancellationRequested ? new TimeoutException(command.Split(' ')[0], e) : e, _server, Stage, _log,
+                    _token?.AppOnly ?? false, _sender, _recipient);
             }
             var code = (int)response.StatusCode;
             if (code == expected || (expected == 250 && code == 251)) return;
@@ -242,7 +241,7 @@ public sealed class ConnectionTester
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
                 {
-                    throw Connector.Map(e, _server, ConnectionTestStage.Select, _log, _token?.AppOnly ?? false);
+                    throw Connector.Map(cts.IsCancellationRequested ? new TimeoutException("SELECT", e) : e, _server, ConnectionTestStage.Select, _log, _token?.AppOnly ?? false);
                 }
                 _messages = imap.Inbox.Count;
             }).ConfigureAwait(false);
