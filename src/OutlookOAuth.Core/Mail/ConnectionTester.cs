@@ -10,16 +10,6 @@ using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Mail;
 
-public sealed class ConnectionTestOptions
-{
-    /// <summary>Limit of each network step and of getting the token.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>RCPT TO of the SMTP probe; default: the server's username.</summary>
-    public string? Recipient { get; init; }
-    /// <summary>Certificate trust; default: system roots plus $env:OUTLOOKOAUTH_CA_FILE (read once per tester).</summary>
-    public CertificateTrust? Trust { get; init; }
-}
-
 /// <summary>
 /// Odoo's "Test Connection", done properly, on MailKit through <see cref="MailClientConnector"/>: for an outgoing server
 /// connect, STARTTLS, AUTH XOAUTH2 (reply checked), MAIL FROM (an address the FROM filter allows), RCPT TO, DATA expecting
