@@ -14,12 +14,16 @@ if (-not $env:OUTLOOKOAUTH_LAB_SMTP_PORT -or -not $env:OUTLOOKOAUTH_LAB_AUTHORIT
 $script:Secret = ConvertTo-SecureString $env:OUTLOOKOAUTH_LAB_CLIENT_SECRET -AsPlainText -Force
 $script:LabHost = $env:OUTLOOKOAUTH_LAB_HOST
 
-# Signs in on the lab's form as $User and delivers the redirect (code + state) to the module's loopback listener.
-function New-LabBrowser([string] $User) {
-    $path = Join-Path $TestDrive "browser-$User.sh"
+# Signs in on the lab's form as $User (by default the account the module asks for: the authorize URL's login_hint,
+# the server's username) and delivers the redirect (code + state) to the module's loopback listener.
+function New-LabBrowser([string] $User, [string] $Folder = $TestDrive) {
+    $name = if ($User) { $User } else { 'login-hint' }
+    $path = Join-Path $Folder "browser-$name.sh"
+    $who = if ($User) { "user='$User'" } else { "user=`$(printf '%s' `"`$1`" | sed -n 's/.*[?&]login_hint=\([^&]*\).*/\1/p' | sed 's/%40/@/g')" }
     @"
 #!/bin/sh
-loc=`$(curl -s --cacert "`$OUTLOOKOAUTH_CA_FILE" -o /dev/null -w '%{redirect_url}' --data-urlencode 'username=$User' --data-urlencode "password=`$OUTLOOKOAUTH_LAB_PASSWORD" "`$1")
+$who
+loc=`$(curl -s --cacert "`$OUTLOOKOAUTH_CA_FILE" -o /dev/null -w '%{redirect_url}' --data-urlencode "username=`$user" --data-urlencode "password=`$OUTLOOKOAUTH_LAB_PASSWORD" "`$1")
 curl -s -o /dev/null "`$loc"
 "@ | Set-Content -Path $path
     chmod 700 $path
