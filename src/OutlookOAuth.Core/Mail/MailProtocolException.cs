@@ -30,10 +30,24 @@ public enum MailFailure
 /// <summary>A failure of the SMTP/IMAP client. Messages name the endpoint and the step, never a secret.</summary>
 public class MailProtocolException : Exception
 {
+    string? _errorId;
+
     public MailProtocolException(MailFailure failure, string message, Exception? inner = null) : base(message, inner) =>
         Failure = failure;
 
     public MailFailure Failure { get; }
+    /// <summary>The step that failed (<see cref="MailClientConnector"/> sets it: Connect, Tls or Authenticate).</summary>
+    public ConnectionTestStage? Stage { get; init; }
+    /// <summary>A stable id for the ErrorRecord (from <see cref="ConnectionHints"/>); the failure kind when none was given.</summary>
+    public string ErrorId { get => _errorId ?? Failure.ToString(); init => _errorId = value; }
+    /// <summary>What the admin should do (the ErrorRecord's RecommendedAction), when known.</summary>
+    public string? Hint { get; init; }
+    /// <summary>The SMTP reply code of a refusal (535, 550, ...); null for IMAP and non-reply failures.</summary>
+    public int? ReplyCode { get; init; }
+    /// <summary>The SMTP enhanced status code (5.7.139), or the IMAP response code (AUTHENTICATIONFAILED).</summary>
+    public string? EnhancedCode { get; init; }
+    /// <summary>The server's text of the refusal (SMTP reply text, or the IMAP status line without the tag).</summary>
+    public string? ServerText { get; init; }
 }
 
 /// <summary>An SMTP command got an unexpected reply.</summary>

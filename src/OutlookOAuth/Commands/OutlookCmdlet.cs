@@ -70,6 +70,17 @@ public abstract class OutlookCmdlet : PSCmdlet
     protected void ThrowFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
         ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
 
+    static ErrorCategory MailErrorCategory(Mail.MailProtocolException m) => m.Failure switch
+    {
+        Mail.MailFailure.Timeout => ErrorCategory.OperationTimeout,
+        Mail.MailFailure.HostNotFound or Mail.MailFailure.ConnectionRefused or Mail.MailFailure.NetworkUnreachable or Mail.MailFailure.ConnectionClosed => ErrorCategory.ConnectionError,
+        Mail.MailFailure.CertificateNotTrusted or Mail.MailFailure.CertificateNameMismatch or Mail.MailFailure.TlsHandshakeFailed => ErrorCategory.SecurityError,
+        Mail.MailFailure.Rejected when m.Stage == Mail.ConnectionTestStage.Authenticate => ErrorCategory.AuthenticationError,
+        Mail.MailFailure.Rejected => ErrorCategory.PermissionDenied,
+        Mail.MailFailure.NotSupported => ErrorCategory.NotImplemented,
+        _ => ErrorCategory.ProtocolError,
+    };
+
     /// <summary>Maps core exceptions to error records: configuration errors keep their id and position.</summary>
     protected ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
     {
@@ -78,6 +89,8 @@ public abstract class OutlookCmdlet : PSCmdlet
         ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath),
         Identity.OAuthException o => new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target)
             { ErrorDetails = o.Hint is null ? null : new ErrorDetails(o.Message) { RecommendedAction = o.Hint } },
+        Mail.MailProtocolException m => new ErrorRecord(m, m.ErrorId, MailErrorCategory(m), target)
+            { ErrorDetails = m.Hint is null ? null : new ErrorDetails(m.Message) { RecommendedAction = m.Hint } },
         UnauthorizedAccessException or IOException => new ErrorRecord(exception, "ConfigurationIO", ErrorCategory.WriteError, target),
         _ => new ErrorRecord(exception, "OutlookOAuthError", ErrorCategory.NotSpecified, target),
     };
