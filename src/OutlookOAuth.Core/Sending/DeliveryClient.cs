@@ -6,7 +6,7 @@ namespace OutlookOAuth.Sending;
 /// <summary>A MailKit SmtpClient that keeps going when some recipients are refused (MailKit's default drops the whole
 /// message) and records how far a transaction got, so that a connection lost after DATA may have been sent is
 /// reported as "delivery unknown" instead of being retried.</summary>
-internal sealed class DeliveryClient : SmtpClient
+internal sealed class DeliveryClient(MailKit.IProtocolLogger log) : SmtpClient(log)
 {
     public List<string> Accepted { get; } = new();
     public List<RefusedRecipient> Refused { get; } = new();

@@ -1,5 +1,4 @@
 using OutlookOAuth.Configuration;
-using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Sending;
 
@@ -12,10 +11,6 @@ public sealed class MailSendOptions
     /// <summary>Messages per minute per mailbox; null = <see cref="MicrosoftMessagesPerMinute"/> on Microsoft hosts
     /// (office365.com, outlook.com) and no pacing elsewhere; 0 = no pacing.</summary>
     public int? MessagesPerMinute { get; init; }
-    /// <summary>Limit of each network operation.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
-    /// <summary>Extra trust anchors (the lab CA through OUTLOOKOAUTH_CA_FILE); certificate checks are never turned off.</summary>
-    public CertificateTrust Trust { get; init; } = new();
     /// <summary>A connection whose token has less than this left is replaced by a new one with a fresh token.</summary>
     public TimeSpan TokenRefreshMargin { get; init; } = TimeSpan.FromMinutes(5);
 

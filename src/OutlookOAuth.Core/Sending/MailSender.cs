@@ -19,6 +19,8 @@ namespace OutlookOAuth.Sending;
 public sealed class MailSender : IDisposable
 {
     readonly IAccessTokenProvider _tokens;
+    readonly MailClientConnector _connector;
+    readonly ITranscriptSink? _transcript;
     readonly MailSendOptions _options;
     readonly TimeProvider _clock;
     readonly SendPacer _pacer;
@@ -31,9 +33,15 @@ public sealed class MailSender : IDisposable
         public AccessToken? Token { get; } = token;
     }
 
-    public MailSender(IAccessTokenProvider tokens, MailSendOptions? options = null, TimeProvider? clock = null)
+    /// <param name="tokens">Access tokens (the token store's provider: refreshed near expiry).</param>
+    /// <param name="connector">Opens the authenticated connections (TLS, certificate trust, timeouts, XOAUTH2).</param>
+    /// <param name="transcript">Receives the redacted protocol transcript (message content as a byte count).</param>
+    public MailSender(IAccessTokenProvider tokens, MailClientConnector? connector = null, MailSendOptions? options = null,
+        ITranscriptSink? transcript = null, TimeProvider? clock = null)
     {
         _tokens = tokens;
+        _connector = connector ?? new MailClientConnector();
+        _transcript = transcript;
         _options = options ?? new MailSendOptions();
         _clock = clock ?? TimeProvider.System;
         _pacer = new SendPacer(_clock);
@@ -139,60 +147,36 @@ public sealed class MailSender : IDisposable
             if (expiring) Log?.Invoke($"The token of '{server.Name}' expires at {existing.Token!.ExpiresOn:u}: reconnecting with a fresh one.");
             Drop(server);
         }
-        var connection = await ConnectAsync(server, messageId, cancellationToken).ConfigureAwait(false);
+        if (!server.UsesOutlookOAuth)
+            throw new MailSendException("PasswordAuthenticationNotSupported", MailSendFailure.Authentication,
+                $"'{server.Name}' uses password authentication; the module sends through Outlook OAuth (XOAUTH2) servers only.",
+                $"Set-OutlookMailServer -Name '{server.Name}' -Authentication Outlook, then connect its account.") { MessageId = messageId, Server = server.Name };
+        var connection = await ConnectAsync(server, cancellationToken).ConfigureAwait(false);
         _connections[key] = connection;
         ConnectionsOpened++;
         return connection;
     }
 
-    async Task<Connection> ConnectAsync(OutgoingMailServer server, string messageId, CancellationToken cancellationToken)
+    // The connector's steps (token, TCP, TLS, XOAUTH2) with our client class; the token is kept to know when it expires.
+    async Task<Connection> ConnectAsync(OutgoingMailServer server, CancellationToken cancellationToken)
     {
-        AccessToken? token = null;
-        if (server.UsesOutlookOAuth)
-        {
-            if (server.Encryption == SmtpEncryption.None)
-                throw new MailSendException("EncryptionRequired", MailSendFailure.Connection,
-                    $"'{server.Name}' has no connection security: the bearer token is never sent over an unencrypted connection.",
-                    $"Set-OutlookMailServer -Name '{server.Name}' -Encryption starttls -Port 587") { MessageId = messageId, Server = server.Name };
-            token = await _tokens.GetAccessTokenAsync(server, cancellationToken).ConfigureAwait(false);
-        }
-        var client = new DeliveryClient
-        {
-            Timeout = (int)Math.Min(int.MaxValue, _options.Timeout.TotalMilliseconds),
-            ServerCertificateValidationCallback = _options.Trust.Callback,
-        };
-        var security = server.Encryption switch
-        {
-            SmtpEncryption.Ssl => SecureSocketOptions.SslOnConnect,
-            SmtpEncryption.StartTls => SecureSocketOptions.StartTls,
-            _ => SecureSocketOptions.None,
-        };
-        var stage = ConnectionTestStage.Connect;
+        var token = await _connector.GetAccessTokenAsync(server, _tokens, cancellationToken).ConfigureAwait(false);
+        var log = MailClientConnector.CreateTranscript(server, _transcript);
+        var client = new DeliveryClient(log);
         try
         {
-            await client.ConnectAsync(server.HostName, server.Port, security, cancellationToken).ConfigureAwait(false);
-            if (token is not null)
-            {
-                stage = ConnectionTestStage.Authenticate;
-                var user = string.IsNullOrWhiteSpace(token.Username) ? server.Username : token.Username;
-                await client.AuthenticateAsync(new SaslMechanismOAuth2(user, token.Value), cancellationToken).ConfigureAwait(false);
-            }
-            Log?.Invoke($"Connected to '{server.Name}' ({server.Endpoint}){(token is null ? "" : $" as {token.Username}{(token.AppOnly ? " (app-only)" : "")}")}.");
-            return new Connection(client, token);
+            _connector.Configure(client, log);
+            var socket = await _connector.OpenSocketAsync(server, log, cancellationToken).ConfigureAwait(false);
+            await _connector.StartSessionAsync(client, server, socket, log, cancellationToken).ConfigureAwait(false);
+            await _connector.AuthenticateAsync(client, server, token, log, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch
         {
             client.Dispose();
-            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
-            throw e switch
-            {
-                AuthenticationException a => SendFailureHints.Refusal(server, ConnectionTestStage.Authenticate, 535, a.Message, null, null, token?.AppOnly ?? false, messageId),
-                SmtpCommandException c => SendFailureHints.Refusal(server, stage, (int)c.StatusCode, c.Message, null, null, token?.AppOnly ?? false, messageId),
-                _ => new MailSendException("ConnectionFailed", MailSendFailure.Connection,
-                    $"Cannot connect to '{server.Name}' ({server.Endpoint}): {e.Message}",
-                    $"Nothing was sent. Test-OutlookConnection -Name '{server.Name}' names the failing step.", inner: e) { MessageId = messageId, Server = server.Name },
-            };
+            throw;
         }
+        Log?.Invoke($"Connected to '{server.Name}' ({server.Endpoint}) as {MailClientConnector.SaslUser(server, token)}{(token.AppOnly ? " (app-only token)" : "")}.");
+        return new Connection(client, token);
     }
 
     void Drop(OutgoingMailServer server)
