@@ -22,7 +22,13 @@ public static class MailComposer
         var owned = request.Message is null;
         try
         {
-            if (request.Message is not null) message = request.Message;
+            if (request.Message is MimeMessage own) message = own;
+            else if (request.Message is not null)
+            {
+                message = Reload(request.Message) ?? throw new MailSendException("InvalidMessage", MailSendFailure.InvalidInput,
+                    $"A {request.Message.GetType().FullName} is not a MimeKit message.");
+                owned = true;
+            }
             else if (request.MessagePath is { } path)
             {
                 try { file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 65536, FileOptions.SequentialScan); }
@@ -81,10 +87,11 @@ public static class MailComposer
     public static MimeMessage Compose(MailRequest request)
     {
         var message = new MimeMessage();
+        message.Headers.Remove(HeaderId.MessageId); // MimeKit makes one on the machine's host name; Prepare makes it on the sender's domain.
         var opened = new List<Stream>();
         try
         {
-            if (request.From is { } from) message.From.Add(ParseMailbox(from, "From"));
+            if (!string.IsNullOrWhiteSpace(request.From)) message.From.Add(ParseMailbox(request.From, "From"));
             Add(message.To, request.To, "To");
             Add(message.Cc, request.Cc, "Cc");
             Add(message.Bcc, request.Bcc, "Bcc");
@@ -141,6 +148,21 @@ public static class MailComposer
             message.Dispose();
             throw;
         }
+    }
+
+    /// <summary>True for a MimeKit MimeMessage, whichever copy of MimeKit made it.</summary>
+    public static bool IsMessage(object? value) => value?.GetType().FullName == typeof(MimeMessage).FullName;
+
+    // A MimeMessage of another copy of MimeKit (another load context): written out and read back with ours.
+    static MimeMessage? Reload(object value)
+    {
+        if (!IsMessage(value)) return null;
+        var write = value.GetType().GetMethod(nameof(MimeMessage.WriteTo), [typeof(Stream), typeof(CancellationToken)]);
+        if (write is null) return null;
+        var buffer = new MemoryStream();
+        write.Invoke(value, [buffer, CancellationToken.None]);
+        buffer.Position = 0;
+        return MimeMessage.Load(buffer);
     }
 
     static string Sender(MailRequest request, MimeMessage message)

@@ -17,8 +17,10 @@ public sealed class MailRequest
     /// <summary>Full paths of files to attach; they are streamed from disk when the message is sent.</summary>
     public IReadOnlyList<string> Attachments { get; init; } = [];
     public MailPriority Priority { get; init; } = MailPriority.Normal;
-    /// <summary>A ready MimeKit message, sent as it is (From rewrite, Message-Id and Bcc rules still apply).</summary>
-    public MimeKit.MimeMessage? Message { get; init; }
+    /// <summary>A ready MimeKit MimeMessage, sent as it is (From rewrite, Message-Id and Bcc rules still apply). Typed
+    /// object so that callers outside the module's load context (the cmdlets) need no MimeKit reference; a MimeMessage
+    /// of another copy of MimeKit is written out and read back (<see cref="MailComposer.IsMessage"/>).</summary>
+    public object? Message { get; init; }
     /// <summary>Full path of an .eml file, sent as it is.</summary>
     public string? MessagePath { get; init; }
 

@@ -100,9 +100,16 @@ public sealed class MailSender : IDisposable
                     _ => ConnectionTestStage.Data,
                 };
                 var text = e.Message;
-                if (stage == ConnectionTestStage.Recipient && client.Refused.Count > 0)
-                    text = string.Join("; ", client.Refused.Select(r => $"{r.Address}: {r.StatusCode} {r.Reply}"));
-                throw SendFailureHints.Refusal(server, stage, (int)e.StatusCode, text, mail.EnvelopeFrom.Address,
+                var code = (int)e.StatusCode;
+                if (client.Accepted.Count == 0 && client.Refused.Count > 0)
+                {
+                    // Every RCPT TO was refused (MailKit then reports "no recipients"): the recipients' replies say why;
+                    // Postfix refuses a sender the login does not own here too (smtpd_delay_reject).
+                    stage = ConnectionTestStage.Recipient;
+                    code = client.Refused[0].StatusCode;
+                    text = string.Join("; ", client.Refused.Select(r => r.Reply).Distinct());
+                }
+                throw SendFailureHints.Refusal(server, stage, code, text, mail.EnvelopeFrom.Address,
                     client.Refused.FirstOrDefault()?.Address, connection.Token?.AppOnly ?? false, mail.MessageId);
             }
             catch (Exception e) when (IsConnectionLoss(e))

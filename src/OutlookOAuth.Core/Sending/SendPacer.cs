@@ -3,9 +3,9 @@ namespace OutlookOAuth.Sending;
 /// <summary>At most <c>limit</c> messages in any 60 seconds per mailbox (a sliding window, like Exchange Online's
 /// 30 messages per minute): <see cref="WaitAsync"/> returns at once while the window has room, else when the oldest
 /// send leaves it.</summary>
-internal sealed class SendPacer(TimeProvider clock)
+internal sealed class SendPacer(TimeProvider clock, TimeSpan? window = null)
 {
-    static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    readonly TimeSpan Window = window ?? TimeSpan.FromMinutes(1);
     readonly Dictionary<string, Queue<DateTimeOffset>> _sent = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Waits until <paramref name="mailbox"/> may send again under <paramref name="limit"/> per minute

@@ -171,7 +171,7 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     MailRequest Request(PSObject? row)
     {
         var baseObject = row?.BaseObject;
-        var message = baseObject as MimeKit.MimeMessage ?? ForeignMessage(baseObject);
+        var message = MailComposer.IsMessage(baseObject) ? baseObject : null;
         var eml = MessagePath is { } p ? GetUnresolvedProviderPathFromPSPath(p) : null;
         if ((message is not null || eml is not null) && (To is not null || Cc is not null || Bcc is not null || Subject is not null || Body is not null || Attachment is not null))
             throw new MailSendException("AmbiguousMessage", MailSendFailure.InvalidInput,
@@ -192,18 +192,6 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
             MessagePath = message is null ? eml : null,
             Source = row,
         };
-    }
-
-    // A MimeMessage made with another copy of MimeKit (another load context): written out and read back with ours.
-    static MimeKit.MimeMessage? ForeignMessage(object? value)
-    {
-        if (value is null || value.GetType().FullName != "MimeKit.MimeMessage") return null;
-        var write = value.GetType().GetMethod("WriteTo", [typeof(Stream), typeof(CancellationToken)]);
-        if (write is null) return null;
-        var buffer = new MemoryStream();
-        write.Invoke(value, [buffer, CancellationToken.None]);
-        buffer.Position = 0;
-        return MimeKit.MimeMessage.Load(buffer);
     }
 
     MailSenderResolver Resolver()
