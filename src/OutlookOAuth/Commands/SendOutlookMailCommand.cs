@@ -96,6 +96,7 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     MailSenderResolver? _resolver;
     string? _resolverPath;
     int _sent, _failed;
+    long _progressAt = Environment.TickCount64;
 
     sealed class VerboseSink(ConcurrentQueue<string> queue) : ITranscriptSink
     {
@@ -150,7 +151,12 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
                 WriteError(ToErrorRecord(e, target));
             }
         }
-        WriteProgress(new ProgressRecord(1, "Sending mail", $"{_sent} sent, {_failed} failed") { CurrentOperation = mail.MessageId });
+        // Progress at most 4 times a second: rendering it for every message of a fast pipeline costs more than the send.
+        if (Environment.TickCount64 - _progressAt >= 250)
+        {
+            _progressAt = Environment.TickCount64;
+            WriteProgress(new ProgressRecord(1, "Sending mail", $"{_sent} sent, {_failed} failed") { CurrentOperation = mail.MessageId });
+        }
     }
 
     protected override void EndProcessing()
