@@ -301,6 +301,23 @@ public sealed partial class MailClientConnector
         }
     }
 
+    /// <summary>A negative SMTP reply (<paramref name="code"/> and its text, enhanced code included) to a command of
+    /// <paramref name="stage"/>, as a <see cref="MailProtocolException"/> with an error id and a hint.</summary>
+    public MailProtocolException Refused(MailServer server, ConnectionTestStage stage, int code, string text, bool appOnly = false,
+        string? sender = null, string? recipient = null)
+    {
+        text = string.Join(" ", (text ?? "").Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        string? enhanced = null;
+        var m = EnhancedRegex().Match(text);
+        if (m.Success && m.Value[0] - '0' == code / 100)
+        {
+            enhanced = m.Value;
+            text = text[m.Length..].Trim();
+        }
+        return Fail(server, stage, MailFailure.Rejected, $"The server answered the {stage} step with {Reply(code, enhanced, text)}", null, true,
+            code, enhanced, text, appOnly, sender, recipient);
+    }
+
     MailProtocolException Fail(MailServer server, ConnectionTestStage stage, MailFailure failure, string message, Exception? inner, bool connected,
         int? code = null, string? enhanced = null, string? text = null, bool appOnly = false, string? sender = null, string? recipient = null)
     {

@@ -21,7 +21,7 @@ public enum MailFailure
     ConnectionClosed,
     /// <summary>The server broke the protocol (malformed reply, line too long).</summary>
     ProtocolViolation,
-    /// <summary>The server answered with a negative reply (see the command exception for the reply).</summary>
+    /// <summary>The server answered with a negative reply (ReplyCode, EnhancedCode and ServerText of the exception hold it).</summary>
     Rejected,
     /// <summary>The server does not offer what is needed (STARTTLS, XOAUTH2).</summary>
     NotSupported,
@@ -48,31 +48,4 @@ public class MailProtocolException : Exception
     public string? EnhancedCode { get; init; }
     /// <summary>The server's text of the refusal (SMTP reply text, or the IMAP status line without the tag).</summary>
     public string? ServerText { get; init; }
-}
-
-/// <summary>An SMTP command got an unexpected reply.</summary>
-public sealed class SmtpCommandException : MailProtocolException
-{
-    public SmtpCommandException(string command, SmtpReply reply, string? challenge = null)
-        : base(MailFailure.Rejected, $"The server answered {command} with {reply}") =>
-        (Command, Reply, Challenge) = (command, reply, challenge);
-
-    /// <summary>The verb of the command (never its arguments when they are secret).</summary>
-    public string Command { get; }
-    public SmtpReply Reply { get; }
-    /// <summary>The decoded error challenge of a failed SASL exchange (XOAUTH2 sends a JSON object), if any.</summary>
-    public string? Challenge { get; }
-}
-
-/// <summary>An IMAP command ended with NO or BAD (or the server said BYE).</summary>
-public sealed class ImapCommandException : MailProtocolException
-{
-    public ImapCommandException(string command, ImapResponse response, string? challenge = null)
-        : base(MailFailure.Rejected, $"The server answered {command} with {response.Status} {response.Text}".TrimEnd()) =>
-        (Command, Response, Challenge) = (command, response, challenge);
-
-    public string Command { get; }
-    public ImapResponse Response { get; }
-    /// <summary>The decoded error challenge of a failed SASL exchange (XOAUTH2 sends a JSON object), if any.</summary>
-    public string? Challenge { get; }
 }

@@ -22,6 +22,7 @@ public sealed class MailProtocolTranscript : IProtocolLogger
     long _contentBytes, _bdatRemaining;
     string? _lastServerLine, _challenge;
     bool _startTlsSent;
+    long? _startTlsSentAt;
 
     public MailProtocolTranscript(string endpoint, ITranscriptSink? sink)
     {
@@ -43,6 +44,9 @@ public sealed class MailProtocolTranscript : IProtocolLogger
 
     /// <summary>True once the client sent STARTTLS (a failure after it belongs to the TLS stage).</summary>
     public bool StartTlsSent { get { lock (_gate) return _startTlsSent; } }
+
+    /// <summary>When STARTTLS was sent (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), or null.</summary>
+    public long? StartTlsSentAt { get { lock (_gate) return _startTlsSentAt; } }
 
     /// <summary>Why the server certificate was refused (set by the connector's validation callback), or null.</summary>
     public string? CertificateRefusal { get; internal set; }
@@ -117,7 +121,11 @@ public sealed class MailProtocolTranscript : IProtocolLogger
 
     void ClientLine(string line)
     {
-        if (line.EndsWith("STARTTLS", StringComparison.OrdinalIgnoreCase)) _startTlsSent = true;
+        if (!_startTlsSent && line.EndsWith("STARTTLS", StringComparison.OrdinalIgnoreCase))
+        {
+            _startTlsSent = true;
+            _startTlsSentAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
         Write(TranscriptDirection.Client, line);
         if (line.StartsWith("BDAT ", StringComparison.OrdinalIgnoreCase))
         {
