@@ -25,8 +25,9 @@ BeforeAll {
         $root = Join-Path $env:OUTLOOKOAUTH_LAB_DIR 'mail' $domain $local
         $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
         do {
+            # Newest first, stopping at the match: the lab mailboxes keep every earlier run's mail.
             $file = Get-ChildItem -Path $root -Recurse -File -ErrorAction SilentlyContinue |
-                Where-Object { $_.Directory.Name -in 'new', 'cur' } |
+                Where-Object { $_.Directory.Name -in 'new', 'cur' } | Sort-Object LastWriteTimeUtc -Descending |
                 Where-Object { Select-String -Path $_.FullName -SimpleMatch -Quiet -Pattern "<$MessageId>" } | Select-Object -First 1
             if ($file) { return Get-Content -Raw $file.FullName }
             Start-Sleep -Milliseconds 100
@@ -57,8 +58,11 @@ Describe 'A runbook replaces Send-MailMessage' {
         $raw | Should -Match '(?m)^X-Priority: 2 \(High\)'
         $raw | Should -Match '(?m)^Importance: high'
         $raw | Should -Match 'filename=report.csv'
-        $base64 = [regex]::Match($raw, 'filename=report.csv\r?\n(?:[^\r\n]+\r?\n)*\r?\n(?<b>[A-Za-z0-9+/=\r\n]+)').Groups['b'].Value
-        [Convert]::FromBase64String(($base64 -replace '\s')) | Should -Be ([IO.File]::ReadAllBytes($report))
+        $part = $raw.Substring($raw.IndexOf('filename=report.csv'))
+        $base64 = ($part -split '\r?\n\r?\n', 2)[1] -split '\r?\n--' | Select-Object -First 1
+        $received = [Convert]::FromBase64String(($base64 -replace '\s'))
+        [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($received)) |
+            Should -Be ([Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([IO.File]::ReadAllBytes($report))))
 
         # A sender this mailbox may not use: the server's reply and the fix, and the runbook stops there.
         $reached = $false
@@ -74,10 +78,33 @@ Describe 'A runbook replaces Send-MailMessage' {
 
     It 'shows server, From and envelope with -WhatIf and sends nothing' {
         $subject = "whatif $([guid]::NewGuid())"
+        $since = Get-Date
         $out = Send-OutlookMail -ConfigPath $config -From 'Carol <carol@my_host.example>' -To bob@example.com -Subject $subject -Body x -WhatIf 6>&1 | Out-String
         $out | Should -BeNullOrEmpty -Because 'What if text goes to the host, no object is output'
+        Start-Sleep -Milliseconds 500
         $root = Join-Path $env:OUTLOOKOAUTH_LAB_DIR 'mail' 'example.com' 'bob'
-        Get-ChildItem $root -Recurse -File -ErrorAction SilentlyContinue | Select-String -SimpleMatch $subject | Should -BeNullOrEmpty
+        Get-ChildItem $root -Recurse -File -ErrorAction SilentlyContinue | Where-Object LastWriteTime -ge $since |
+            Select-String -SimpleMatch $subject | Should -BeNullOrEmpty
+    }
+
+    It 'sends saved .eml files as they are, keeping their Message-Id and serving Bcc without naming it' {
+        $id = "eml-$([guid]::NewGuid())@partner.test"
+        $eml = Join-Path $TestDrive 'saved.eml'
+        Set-Content $eml -Value @(
+            'From: Carol Client <carol@my_host.example>', 'To: bob@example.com', 'Bcc: alice@example.com', 'Subject: Saved message',
+            "Message-ID: <$id>", 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'Sent as it is.')
+        $emlConfig = Join-Path $TestDrive 'eml.yaml'
+        New-SendingLab $emlConfig
+        Set-MailSystemParameter -ConfigPath $emlConfig -Name mail.default.from -Value alice@example.com
+        $sent = Get-ChildItem $eml | Send-OutlookMail -ConfigPath $emlConfig -ErrorAction Stop
+        $sent.MessageId | Should -Be $id
+        $sent.Accepted | Should -Be @('bob@example.com', 'alice@example.com')
+        $sent.FromRewritten | Should -BeTrue
+        $raw = Get-LabMail bob@example.com $id
+        $raw | Should -Match '(?m)^Subject: Saved message'
+        $raw | Should -Match '(?m)^Reply-To: "?Carol Client"? <carol@my_host.example>'
+        $raw | Should -Not -Match '(?m)^Bcc:'
+        Get-LabMail alice@example.com $id | Should -Not -BeNullOrEmpty
     }
 
     It 'accepts senders as liberally as Odoo, in Resolve-OutlookMailServer too' {
