@@ -109,8 +109,11 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
         try { trust = CertificateTrust.FromEnvironment(); }
         catch (InvalidOperationException e) { ThrowFailure(e, "CaFileInvalid", ErrorCategory.InvalidArgument, CertificateTrust.CaFileVariable); return; }
         var connector = new MailClientConnector(new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = trust });
+        // The protocol transcript is formatted and redacted line by line: only when someone reads the verbose stream.
+        var verbose = MyInvocation.BoundParameters.TryGetValue("Verbose", out var v) ? ((SwitchParameter)v).IsPresent
+            : GetVariableValue("VerbosePreference") is ActionPreference p && p != ActionPreference.SilentlyContinue;
         _sender = new MailSender(ConnectionTestTokens.ForConfiguration(Store.Path), connector,
-            new MailSendOptions { MessagesPerMinute = MessagesPerMinute }, new VerboseSink(_verbose)) { Log = _verbose.Enqueue };
+            new MailSendOptions { MessagesPerMinute = MessagesPerMinute }, verbose ? new VerboseSink(_verbose) : null) { Log = _verbose.Enqueue };
     }
 
     protected override void ProcessRecord()
