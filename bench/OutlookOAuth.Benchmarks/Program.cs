@@ -1,4 +1,10 @@
-// "send-memory" is a plain program (peak working set of child processes); everything else is BenchmarkDotNet.
+// Plain programs first ("send-memory": peak working set of child processes; "connection-cost": CPU and wall per
+// connection test); everything else is BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "send-memory") return await OutlookOAuth.Benchmarks.SendMemoryBenchmark.RunAsync(args);
+if (args.Length > 0 && args[0] == "connection-cost")
+{
+    await OutlookOAuth.Benchmarks.ConnectionCost.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 3);
+    return 0;
+}
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -208,6 +208,9 @@ public sealed partial class MailClientConnector
     public async Task StartSessionAsync(MailService client, MailServer server, Socket socket, MailProtocolTranscript log, CancellationToken ct)
     {
         var options = SecureSocketOptionsFor(server);
+        // EHLO with the address literal of the local end (RFC 5321 4.1.3), not the machine's name.
+        if (client is SmtpClient smtp && smtp.LocalDomain is null && socket.LocalEndPoint is IPEndPoint local)
+            smtp.LocalDomain = (local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address).ToString();
         using var cts = Linked(ct);
         try
         {

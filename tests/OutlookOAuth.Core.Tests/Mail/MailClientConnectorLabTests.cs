@@ -34,6 +34,7 @@ public class MailClientConnectorLabTests(MailLabFixture lab)
         Assert.True(smtp.IsAuthenticated);
         await smtp.DisconnectAsync(true);
         var text = transcript.ToString();
+        Assert.Contains("C: EHLO [127.0.0.1]", text);
         Assert.Contains("C: STARTTLS", text);
         Assert.Contains("TLS established", text);
         Assert.Contains("S: 235", text);
