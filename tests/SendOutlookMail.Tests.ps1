@@ -107,6 +107,30 @@ Describe 'A runbook replaces Send-MailMessage' {
         Get-LabMail alice@example.com $id | Should -Not -BeNullOrEmpty
     }
 
+    It 'paces at -MessagesPerMinute and stops at once on Ctrl+C (StopProcessing) while it waits' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($Module, $Config)
+            Import-Module $Module
+            1..3 | ForEach-Object { [pscustomobject]@{ From = 'alice@example.com'; To = 'bob@example.com'; Subject = "paced $_"; Body = 'x' } } |
+                Send-OutlookMail -ConfigPath $Config -MessagesPerMinute 1
+        }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config)
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+        $deadline = (Get-Date).AddSeconds(30)
+        while ($output.Count -lt 1 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        # .Count, not the pipeline: enumerating an open PSDataCollection blocks until the command ends.
+        $output.Count | Should -Be 1 -Because 'the first message leaves at once'
+        Start-Sleep -Milliseconds 500
+        $output.Count | Should -Be 1 -Because 'the second waits for the minute'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $async.IsCompleted | Should -BeTrue
+        $output.Count | Should -Be 1
+        $ps.Dispose()
+    }
+
     It 'accepts senders as liberally as Odoo, in Resolve-OutlookMailServer too' {
         (Resolve-OutlookMailServer -ConfigPath $config -From 'test@my_host.example').ServerName | Should -Be 'alice@example.com'
     }
