@@ -90,6 +90,12 @@ public sealed class MailSender : IDisposable
                     ConfigPath = server.ConfigPath,
                 };
             }
+            catch (SmtpCommandException e) when (e.StatusCode == SmtpStatusCode.ServiceNotAvailable && !client.DataMayHaveBeenSent && attempt == 1)
+            {
+                // 421 before the data (an idle connection the server is closing): nothing was delivered, open a new one.
+                Drop(server);
+                Log?.Invoke($"'{server.Name}' is closing the connection ({(int)e.StatusCode} {e.Message}); reconnecting.");
+            }
             catch (SmtpCommandException e)
             {
                 if (e.StatusCode == SmtpStatusCode.ServiceNotAvailable) Drop(server);
