@@ -86,14 +86,14 @@ public static class SendMemoryBenchmark
         finally { dir.Delete(recursive: true); }
     }
 
-    sealed class StaticToken : IAccessTokenProvider
+    internal sealed class StaticToken : IAccessTokenProvider
     {
         public Task<AccessToken> GetAccessTokenAsync(MailServer server, CancellationToken cancellationToken) =>
             Task.FromResult(new AccessToken("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJ1cG4iOiJiZW5jaCJ9.c2lnbmF0dXJl", DateTimeOffset.UtcNow.AddHours(1), server.Username));
     }
 
     /// <summary>SMTP submission with STARTTLS and XOAUTH2 that accepts every message and discards its data as it reads it.</summary>
-    sealed class SubmissionSink : IDisposable
+    internal sealed class SubmissionSink : IDisposable
     {
         readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         readonly X509Certificate2 _certificate;
@@ -115,18 +115,29 @@ public static class SendMemoryBenchmark
             using var leaf = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
             _certificate = leaf.CopyWithPrivateKey(key);
             Trust = new CertificateTrust(new X509Certificate2Collection(ca));
-            _listener.Start();
+            _listener.Start(512);
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _ = ServeAsync();
+            _ = AcceptAsync();
+        }
+
+        async Task AcceptAsync()
+        {
+            while (true)
+            {
+                Socket socket;
+                try { socket = await _listener.AcceptSocketAsync(); }
+                catch (Exception) { return; }
+                _ = Task.Run(() => ServeAsync(socket));
+            }
         }
 
         public int Port { get; }
         public CertificateTrust Trust { get; }
         public long BytesReceived => Interlocked.Read(ref _bytes);
 
-        async Task ServeAsync()
+        async Task ServeAsync(Socket socket)
         {
-            using var socket = await _listener.AcceptSocketAsync();
+            using var _ = socket;
             Stream stream = new NetworkStream(socket, ownsSocket: false);
             var reader = new LineReader(stream);
             async Task Say(string text) => await stream.WriteAsync(Encoding.ASCII.GetBytes(text + "\r\n"));
