@@ -33,6 +33,8 @@ public sealed class ConfigurationValidationException : Exception
     public string ErrorId { get; }
     /// <summary>The field concerned, e.g. FromFilter, Port, mail.catchall.domain.</summary>
     public string Field { get; }
+    /// <summary>What to do about it (the error record's RecommendedAction), when known.</summary>
+    public string? Hint { get; init; }
 }
 
 /// <summary>Another process held the configuration lock for too long.</summary>
