@@ -140,6 +140,12 @@ public sealed class MailSender : IDisposable
                 Drop(server);
                 throw;
             }
+            catch (Exception)
+            {
+                // Anything else left the session in an unknown state: the next message gets a new connection.
+                Drop(server);
+                throw;
+            }
         }
     }
 

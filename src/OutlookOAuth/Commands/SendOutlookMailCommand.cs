@@ -131,7 +131,14 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
             mail = MailComposer.Prepare(request, Resolver());
         }
         catch (MailSendException e) { Fail(e, target); return; }
-        catch (InvalidMailboxException e) { WriteFailure(e, e.ErrorId, ErrorCategory.InvalidArgument, target); return; }
+        catch (InvalidMailboxException e) { _failed++; WriteFailure(e, e.ErrorId, ErrorCategory.InvalidArgument, target); return; }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // A message MimeKit cannot take (a malformed header of a ready message): this record fails, the others go on.
+            _failed++;
+            WriteFailure(new MailSendException("InvalidMessage", MailSendFailure.InvalidInput, e.Message, inner: e), "InvalidMessage", ErrorCategory.InvalidData, target);
+            return;
+        }
 
         using (mail)
         {
@@ -152,6 +159,15 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
                 Flush();
                 _failed++;
                 WriteError(ToErrorRecord(e, target));
+            }
+            catch (Exception e) when (e is not PipelineStoppedException and not OperationCanceledException)
+            {
+                // Anything else (MailKit refusing the message locally, an attachment that vanished): this message failed
+                // (the connection is replaced for the next one), the others go on.
+                Flush();
+                _failed++;
+                WriteFailure(new MailSendException("SendFailed", MailSendFailure.Connection, $"{mail.MessageId} was not sent: {e.Message}", inner: e),
+                    "SendFailed", ErrorCategory.NotSpecified, target);
             }
         }
         // Progress at most 4 times a second: rendering it for every message of a fast pipeline costs more than the send.
