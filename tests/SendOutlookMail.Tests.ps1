@@ -142,10 +142,10 @@ Describe 'A CSV mailing sends one message per row' {
         New-SendingLab $config
         Set-MailSystemParameter -ConfigPath $config -Name mail.default.from -Value alice@example.com
         Set-Content (Join-Path $TestDrive 'mailing.csv') @(
-            'From,To,Subject,Body'
-            'alice@example.com,bob@example.com,Row one,First'
-            '"Carol Client <carol@my_host.example>",bob@example.com,Row two,Second'
-            'alice@example.com,"bob@example.com, alice@example.com",Row three,Third'
+            'From,To,Subject,Body,BodyAsHtml'
+            'alice@example.com,bob@example.com,Row one,First,false'
+            '"Carol Client <carol@my_host.example>",bob@example.com,Row two,<p>Second</p>,true'
+            'alice@example.com,"bob@example.com, alice@example.com",Row three,Third,'
         )
     }
 
@@ -164,6 +164,9 @@ Describe 'A CSV mailing sends one message per row' {
         $raw = Get-LabMail bob@example.com $results[1].MessageId
         $raw | Should -Match '(?m)^From: "?Carol Client"? <alice@example.com>'
         $raw | Should -Match '(?m)^Reply-To: "?Carol Client"? <carol@my_host.example>'
+        $raw | Should -Match 'multipart/alternative'
+        $raw | Should -Match '<p>Second</p>'
+        Get-LabMail bob@example.com $results[0].MessageId | Should -Not -Match 'text/html'
         $results[2].Accepted | Should -Be @('bob@example.com', 'alice@example.com')
         Get-LabMail alice@example.com $results[2].MessageId | Should -Not -BeNullOrEmpty
 

@@ -56,8 +56,9 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     [Parameter(Position = 3, ValueFromPipelineByPropertyName = true)]
     public string? Body { get; set; }
 
-    /// <summary>The body is HTML: the message carries it with a plain-text alternative.</summary>
+    /// <summary>The body is HTML: the message carries it with a plain-text alternative. From a CSV column: true/false, yes/no or 1/0.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [SwitchFromText]
     public SwitchParameter BodyAsHtml { get; set; }
 
     /// <summary>Files to attach; streamed from disk, so their size does not matter for memory.</summary>
