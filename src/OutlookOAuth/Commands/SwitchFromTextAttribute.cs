@@ -4,9 +4,10 @@ namespace OutlookOAuth.Commands;
 
 /// <summary>Lets a switch bind from a CSV column: the texts true/false, yes/no, 1/0 (any case, blank = false) become the
 /// switch's value. PowerShell itself refuses to bind a string to a switch ("Boolean parameters accept only Boolean
-/// values and numbers"), which would fail every row of an <c>Import-Csv</c> pipeline that has the column.</summary>
+/// values and numbers"), which would fail every row of an <c>Import-Csv</c> pipeline that has the column. Internal, like
+/// the completers: PowerShell reads it through reflection, and nothing outside the module needs the type.</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class SwitchFromTextAttribute : ArgumentTransformationAttribute
+internal sealed class SwitchFromTextAttribute : ArgumentTransformationAttribute
 {
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
