@@ -150,7 +150,7 @@ public sealed class MailSender : IDisposable
     }
 
     static bool IsConnectionLoss(Exception e) =>
-        e is IOException or SocketException or ServiceNotConnectedException or SmtpProtocolException or ObjectDisposedException;
+        e is IOException or SocketException or TimeoutException or ServiceNotConnectedException or SmtpProtocolException or ObjectDisposedException;
 
     static string MailboxKey(OutgoingMailServer server) => $"{server.HostName}\n{server.Username}";
 
