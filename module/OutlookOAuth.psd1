@@ -26,6 +26,7 @@
         'Resolve-OutlookMailServer'
         'Test-OutlookMailConfiguration'
         'Test-OutlookConnection'
+        'Receive-OutlookMail'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
