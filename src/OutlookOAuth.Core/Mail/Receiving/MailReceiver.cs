@@ -94,13 +94,15 @@ public sealed class MailReceiver
             _found = Math.Min(uids.Count, limit);
             sink.Progress(Progress());
             var handed = 0;
+            // INTERNALDATE has whole seconds: "at or after" compares with Since truncated to its second.
+            var since = options.Since is { } t ? t.AddTicks(-(t.Ticks % TimeSpan.TicksPerSecond)) : (DateTimeOffset?)null;
             try
             {
                 for (var i = 0; i < uids.Count && handed < limit && !_uidValidityChanged; i += options.BatchSize)
                 {
                     var batch = uids.Skip(i).Take(options.BatchSize).ToList();
                     var summaries = Guard(() => _folder.FetchAsync(batch, SummaryItems, ct), ct)
-                        .Where(s => options.Since is not { } since || s.InternalDate is not { } d || d >= since)
+                        .Where(s => since is null || s.InternalDate is not { } d || d >= since)
                         .OrderBy(s => s.UniqueId.Id)
                         .Take(limit - handed)
                         .ToList();
