@@ -162,9 +162,10 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
                 cmdlet.WriteObject(message);
                 return true;
             }
-            // Select-Object -First N throws this (a PipelineStoppedException) after it passed the object on: the object was
-            // processed, the rest must stay. Any other stop (Ctrl+C) or error means the object was not processed.
-            catch (PipelineStoppedException e) when (e.GetType().Name == "StopUpstreamCommandsException")
+            // Select-Object -First N stops its upstream after it passed the object on: WriteObject then throws
+            // PipelineStoppedException while the pipeline itself is not stopping (no Ctrl+C, StopProcessing not called). The
+            // object was processed; the rest must stay. Ctrl+C (Stopping) or a downstream error means it was not processed.
+            catch (PipelineStoppedException e) when (!cmdlet.Stopping && !cmdlet._stop.IsCancellationRequested)
             {
                 Stopped = e;
                 return false;
