@@ -23,7 +23,9 @@ BeforeAll {
     }
 
     # Delivers one message From -> To through the lab's Postfix (STARTTLS, OAuth bearer), with optional attachments (name = bytes).
+    # Waits until the message arrived (Postfix delivers a batch in any order; the stories check oldest-first).
     function Send-LabMail([string] $From, [string] $To, [string] $Subject, [Collections.IDictionary] $Attachment = @{}) {
+        $before = @(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count
         $boundary = [guid]::NewGuid().ToString('N')
         $lines = @("From: <$From>", "To: <$To>", "Subject: $Subject", "Date: $([DateTimeOffset]::Now.ToString('r'))",
             "Message-ID: <$([guid]::NewGuid().ToString('N'))@story.example.com>", 'MIME-Version: 1.0',
@@ -39,6 +41,11 @@ BeforeAll {
             --login-options 'AUTH=XOAUTH2' --user "$($From):" --oauth2-bearer (New-LabSmtpToken $From) `
             --mail-from $From --mail-rcpt $To --upload-file $file
         if ($LASTEXITCODE -ne 0) { throw "curl could not deliver '$Subject' (exit code $LASTEXITCODE)" }
+        $deadline = (Get-Date).AddSeconds(20)
+        while (@(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count -le $before) {
+            if ((Get-Date) -gt $deadline) { throw "'$Subject' did not arrive" }
+            Start-Sleep -Milliseconds 100
+        }
     }
 
     # Waits until $Count unread messages are in the server's INBOX (delivery through LMTP takes a moment).

@@ -32,16 +32,22 @@ public static class ReceiveBench
         var user = $"bench-receive-{Guid.NewGuid().ToString("N")[..8]}@example.com";
         Console.WriteLine($"Appending {count} messages to {user} ...");
         await lab.AppendAsync(user, count);
-        var engine = new List<double>();
-        var loop = new List<double>();
-        for (var r = 0; r < rounds; r++)
+        var rtt = args.Length > 3 ? int.Parse(args[3]) : 20;
+        foreach (var (label, port) in new[] { ("loopback", 0), ($"{rtt} ms round trip", -1) })
         {
-            engine.Add(await TimeAsync(lab, user, count, dir => Task.Run(() => EngineOnce(lab, user, dir, out _))));
-            loop.Add(await TimeAsync(lab, user, count, dir => PerMessageLoopAsync(lab, user, dir)));
-            Console.WriteLine($"round {r + 1}: engine {engine[^1]:0.00} s, per-message loop {loop[^1]:0.00} s, ratio {loop[^1] / engine[^1]:0.0}x");
+            using var proxy = port == 0 ? null : new LatencyProxy(lab.Port, TimeSpan.FromMilliseconds(rtt / 2.0));
+            var via = proxy?.Port ?? lab.Port;
+            var engine = new List<double>();
+            var loop = new List<double>();
+            for (var r = 0; r < rounds; r++)
+            {
+                engine.Add(await TimeAsync(lab, user, count, dir => Task.Run(() => EngineOnce(lab, user, dir, out _, via))));
+                loop.Add(await TimeAsync(lab, user, count, dir => PerMessageLoopAsync(lab, user, dir, via)));
+                Console.WriteLine($"{label}, round {r + 1}: engine {engine[^1]:0.00} s, per-message loop {loop[^1]:0.00} s, ratio {loop[^1] / engine[^1]:0.0}x");
+            }
+            Console.WriteLine($"{label}: receive {count} with -Destination: engine mean {engine.Average():0.00} s ({1000 * engine.Average() / count:0.00} ms/msg), " +
+                              $"per-message loop mean {loop.Average():0.00} s ({1000 * loop.Average() / count:0.00} ms/msg), speed-up {loop.Average() / engine.Average():0.0}x");
         }
-        Console.WriteLine($"receive {count} with -Destination: engine mean {engine.Average():0.00} s ({1000 * engine.Average() / count:0.00} ms/msg), " +
-                          $"per-message loop mean {loop.Average():0.00} s ({1000 * loop.Average() / count:0.00} ms/msg), speed-up {loop.Average() / engine.Average():0.0}x");
 
         // Peak memory: a fresh process per size, receiving from its own mailbox.
         var small = $"bench-mem200-{Guid.NewGuid().ToString("N")[..8]}@example.com";
@@ -69,20 +75,22 @@ public static class ReceiveBench
         finally { Directory.Delete(dir, true); }
     }
 
-    static ReceiveSummary EngineOnce(Lab lab, string user, string dir, out int delivered)
+    static ReceiveSummary EngineOnce(Lab lab, string user, string dir, out int delivered, int? port = null)
     {
         var sink = new CountingSink();
-        var summary = new MailReceiver(lab.Tokens, lab.Options).Receive(lab.Server(user), new ReceiveOptions { Destination = dir, Limit = 0 }, sink);
+        var summary = new MailReceiver(lab.Tokens, lab.Options).Receive(lab.Server(user, port), new ReceiveOptions { Destination = dir, Limit = 0 }, sink);
         delivered = sink.Count;
         return summary;
     }
 
-    /// <summary>The baseline: what a script does with MailKit in a loop, one round trip (FETCH body) and one STORE per message.</summary>
-    static async Task PerMessageLoopAsync(Lab lab, string user, string dir)
+    /// <summary>The baseline: a script's loop with MailKit, one round trip per message (UID FETCH BODY.PEEK[]), the body saved
+    /// the same way; generous to it, all are flagged \Seen with one STORE at the end (a safe script flags each one: a second round trip).</summary>
+    static async Task PerMessageLoopAsync(Lab lab, string user, string dir, int port)
     {
-        using var imap = await new MailClientConnector(lab.Options).ConnectImapAsync(lab.Server(user), lab.Tokens, null, default);
+        using var imap = await new MailClientConnector(lab.Options).ConnectAsync(lab.Server(user, port), lab.Tokens, null, _ => new ImapClient(), default);
         await imap.Inbox.OpenAsync(FolderAccess.ReadWrite);
-        foreach (var uid in await imap.Inbox.SearchAsync(SearchQuery.NotSeen))
+        var uids = await imap.Inbox.SearchAsync(SearchQuery.NotSeen);
+        foreach (var uid in uids)
         {
             var message = await imap.Inbox.GetMessageAsync(uid);
             var path = Path.Combine(dir, MailReceiver.FileName(message.MessageId, message.Date, imap.Inbox.UidValidity, uid.Id));
@@ -93,8 +101,8 @@ public static class ReceiveBench
                 file.Flush(true);
             }
             File.Move(temp, path, true);
-            await imap.Inbox.AddFlagsAsync(uid, MessageFlags.Seen, true);
         }
+        await imap.Inbox.AddFlagsAsync(uids, MessageFlags.Seen, true);
         await imap.DisconnectAsync(true);
     }
 
@@ -155,7 +163,9 @@ public static class ReceiveBench
             return lab;
         }
 
-        public IncomingMailServer Server(string user) => new() { Name = user, Username = user, HostName = _host, Port = _port, Ssl = true };
+        public int Port => _port;
+
+        public IncomingMailServer Server(string user, int? port = null) => new() { Name = user, Username = user, HostName = _host, Port = port ?? _port, Ssl = true };
 
         public string Token(string user)
         {

@@ -47,7 +47,10 @@ public sealed class MailReceiver
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
         if (options.Destination is { } destination) Directory.CreateDirectory(destination);
-        using var client = Wait(_connector.ConnectImapAsync(server, _tokens, transcript, cancellationToken));
+        // Without a transcript the client gets no protocol logger: every body byte would otherwise pass through it.
+        using var client = Wait(transcript is null
+            ? _connector.ConnectAsync(server, _tokens, null, _ => new ImapClient(), cancellationToken)
+            : _connector.ConnectImapAsync(server, _tokens, transcript, cancellationToken));
         var run = new Run(server, options, sink, client);
         try
         {
@@ -113,6 +116,7 @@ public sealed class MailReceiver
                     {
                         var (message, error) = items.TryGetValue(summary.UniqueId.Id, out var item) ? item : (null, null);
                         handed++;
+                        if (message is not null && Parse(message) is { } unreadable) (message, error) = (null, unreadable);
                         if (message is null)
                         {
                             if (error is null) continue; // expunged meanwhile
@@ -224,21 +228,35 @@ public sealed class MailReceiver
                     throw;
                 }
                 message.Path = path;
-                if (stream.CanSeek) stream.Position = 0;
-                else stream = File.OpenRead(path);
+                return (message, null);
             }
+            // No destination: keep the raw bytes until the message is handed on (parsed only then, so parsed messages live briefly).
+            var raw = new MemoryStream(stream.CanSeek ? (int)Math.Min(stream.Length, int.MaxValue) : 4096);
+            await stream.CopyToAsync(raw, ct).ConfigureAwait(false);
+            raw.Position = 0;
+            message.Raw = raw;
+            return (message, null);
+        }
+
+        /// <summary>Parses the message just before it is handed on (from the saved file, or the raw bytes kept).</summary>
+        MessageReceiveException? Parse(ReceivedMessage message)
+        {
             try
             {
-                using (stream)
-                    message.Message = await MimeMessage.LoadAsync(stream, ct).ConfigureAwait(false);
-                return (message, null);
+                using var source = message.Raw ?? (Stream)File.OpenRead(message.Path!);
+                message.Message = MimeMessage.Load(source);
+                return null;
             }
             catch (FormatException e)
             {
-                return (null, new MessageReceiveException("MessageUnreadable",
+                return new MessageReceiveException("MessageUnreadable",
                     $"Message {message.Uid} ('{message.Subject}', {message.Size} bytes) of '{server.Name}' cannot be parsed as a MIME message: {e.Message}",
-                    (path is null ? "" : $"Its raw bytes are in '{path}'. ") +
-                    "It stays unread and comes again next time; move it out of the folder (for example in Outlook) once it has been looked at.", message, e));
+                    (message.Path is null ? "" : $"Its raw bytes are in '{message.Path}'. ") +
+                    "It stays unread and comes again next time; move it out of the folder (for example in Outlook) once it has been looked at.", message, e);
+            }
+            finally
+            {
+                message.Raw = null;
             }
         }
 

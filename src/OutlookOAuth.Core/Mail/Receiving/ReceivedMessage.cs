@@ -30,6 +30,8 @@ public sealed class ReceivedMessage
     public string? Path { get; internal set; }
     /// <summary>The parsed message (MimeKit); null only when it could not be parsed (an error is reported instead).</summary>
     public MimeMessage? Message { get; internal set; }
+    /// <summary>The raw message between fetch and hand-on when nothing is saved.</summary>
+    internal MemoryStream? Raw { get; set; }
     /// <summary>The configuration file of the server.</summary>
     public string? ConfigPath { get; init; }
 

@@ -29,11 +29,10 @@ public class MailReceiverLabTests(MailLabFixture lab)
         var sender = MailLabFixture.NewUser("customer");
         var box = new LabMailbox(lab, user);
         var pdf = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
-        await box.DeliverAsync(sender, [
-            LabMailbox.NewMessage(sender, user, "invoice 1", ("invoice-1.pdf", pdf)),
-            LabMailbox.NewMessage(sender, user, "question"),
-            LabMailbox.NewMessage(sender, user, "invoice 2", ("invoice-2.pdf", pdf), ("terms.txt", "terms"u8.ToArray())),
-        ]);
+        // One at a time: Postfix delivers a batch in any order, and the test checks oldest-first.
+        await box.DeliverAsync(sender, [LabMailbox.NewMessage(sender, user, "invoice 1", ("invoice-1.pdf", pdf))]);
+        await box.DeliverAsync(sender, [LabMailbox.NewMessage(sender, user, "question")]);
+        await box.DeliverAsync(sender, [LabMailbox.NewMessage(sender, user, "invoice 2", ("invoice-2.pdf", pdf), ("terms.txt", "terms"u8.ToArray()))]);
         using var dir = new TempDirectory();
         var sink = new ListSink();
 
