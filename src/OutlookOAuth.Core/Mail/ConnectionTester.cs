@@ -10,16 +10,6 @@ using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Mail;
 
-public sealed class ConnectionTestOptions
-{
-    /// <summary>Limit of each network step and of getting the token.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>RCPT TO of the SMTP probe; default: the server's username.</summary>
-    public string? Recipient { get; init; }
-    /// <summary>Certificate trust; default: system roots plus $env:OUTLOOKOAUTH_CA_FILE (read once per tester).</summary>
-    public CertificateTrust? Trust { get; init; }
-}
-
 /// <summary>
 /// Odoo's "Test Connection", done properly, on MailKit through <see cref="MailClientConnector"/>: for an outgoing server
 /// connect, STARTTLS, AUTH XOAUTH2 (reply checked), MAIL FROM (an address the FROM filter allows), RCPT TO, DATA expecting
@@ -37,10 +27,8 @@ public sealed class ConnectionTester
     {
         _tokens = tokens;
         _options = options ?? new ConnectionTestOptions();
-        _connector = new Lazy<MailClientConnector>(() => new MailClientConnector(new MailClientOptions
-        {
-            Timeout = _options.Timeout, Trust = _options.Trust ?? CertificateTrust.FromEnvironment(),
-        }));
+        // Without an explicit trust the connector reads $env:OUTLOOKOAUTH_CA_FILE once, when the first test connects.
+        _connector = new Lazy<MailClientConnector>(() => new MailClientConnector(new MailClientOptions { Timeout = _options.Timeout, Trust = _options.Trust }));
     }
 
     public ConnectionTestOptions Options => _options;
@@ -202,7 +190,8 @@ public sealed class ConnectionTester
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                throw Connector.Map(e, _server, Stage, _log, _token?.AppOnly ?? false, _sender, _recipient);
+                throw Connector.Map(cts.IsCancellationRequested ? new TimeoutException(command.Split(' ')[0], e) : e, _server, Stage, _log,
+                    _token?.AppOnly ?? false, _sender, _recipient);
             }
             var code = (int)response.StatusCode;
             if (code == expected || (expected == 250 && code == 251)) return;
@@ -242,7 +231,7 @@ public sealed class ConnectionTester
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
                 {
-                    throw Connector.Map(e, _server, ConnectionTestStage.Select, _log, _token?.AppOnly ?? false);
+                    throw Connector.Map(cts.IsCancellationRequested ? new TimeoutException("SELECT", e) : e, _server, ConnectionTestStage.Select, _log, _token?.AppOnly ?? false);
                 }
                 _messages = imap.Inbox.Count;
             }).ConfigureAwait(false);

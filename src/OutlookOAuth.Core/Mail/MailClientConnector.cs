@@ -211,7 +211,9 @@ public sealed partial class MailClientConnector
         // EHLO with the address literal of the local end (RFC 5321 4.1.3), not the machine's name.
         if (client is SmtpClient smtp && smtp.LocalDomain is null && socket.LocalEndPoint is IPEndPoint local)
             smtp.LocalDomain = (local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address).ToString();
-        using var cts = Linked(ct);
+        // MailKit's Timeout limits each read and write (the TLS handshake's too); this only bounds the whole exchange
+        // (greeting, EHLO, STARTTLS, handshake, EHLO) in case a server trickles bytes.
+        using var cts = Linked(ct, steps: 5);
         try
         {
             await client.ConnectAsync(socket, server.HostName, server.Port, options, cts.Token).ConfigureAwait(false);
@@ -220,7 +222,7 @@ public sealed partial class MailClientConnector
         {
             socket.Dispose();
             var stage = options == SecureSocketOptions.SslOnConnect || log.StartTlsSent ? ConnectionTestStage.Tls : ConnectionTestStage.Connect;
-            throw Map(e, server, stage, log);
+            throw Map(cts.IsCancellationRequested ? new TimeoutException("the exchange took too long", e) : e, server, stage, log);
         }
         catch
         {
@@ -245,14 +247,14 @@ public sealed partial class MailClientConnector
         var user = SaslUser(server, token);
         log.AddSecret(token.Value);
         log.AddSecret(Convert.ToBase64String(Encoding.UTF8.GetBytes($"user={user}\u0001auth=Bearer {token.Value}\u0001\u0001")));
-        using var cts = Linked(ct);
+        using var cts = Linked(ct, steps: 3);
         try
         {
             await client.AuthenticateAsync(new SaslMechanismOAuth2(user, token.Value), cts.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            throw Map(e, server, stage, log, token.AppOnly);
+            throw Map(cts.IsCancellationRequested ? new TimeoutException("the exchange took too long", e) : e, server, stage, log, token.AppOnly);
         }
     }
 
@@ -273,7 +275,7 @@ public sealed partial class MailClientConnector
         switch (e)
         {
             case OperationCanceledException or TimeoutException:
-            case IOException when Innermost(e) is TimeoutException or SocketException { SocketErrorCode: SocketError.TimedOut }:
+            case IOException or SmtpProtocolException or ImapProtocolException when TimedOut(e):
                 return F(MailFailure.Timeout, stage == ConnectionTestStage.Connect
                     ? $"{endpoint} did not answer within {Seconds(_options.Timeout)}."
                     : $"{endpoint} did not answer within {Seconds(_options.Timeout)} at the {stage} stage.");
@@ -374,11 +376,20 @@ public sealed partial class MailClientConnector
     [GeneratedRegex(@"^\S+\s+(OK|NO|BAD|BYE)\s*(?:\[([^\]]*)\])?\s*(.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex ImapLineRegex();
 
-    CancellationTokenSource Linked(CancellationToken ct)
+    /// <summary>A token that also cancels after <paramref name="steps"/> times the timeout (an exchange of that many operations).</summary>
+    CancellationTokenSource Linked(CancellationToken ct, int steps = 1)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(_options.Timeout);
+        cts.CancelAfter(TimeSpan.FromMilliseconds(Math.Min(_options.Timeout.TotalMilliseconds * steps, int.MaxValue - 1)));
         return cts;
+    }
+
+    /// <summary>MailKit reports its own timeout as IOException → TimeoutException → TaskCanceledException.</summary>
+    static bool TimedOut(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is TimeoutException or SocketException { SocketErrorCode: SocketError.TimedOut }) return true;
+        return false;
     }
 
     static Exception Innermost(Exception e)
