@@ -283,6 +283,30 @@ public class MailReceiverLabTests(MailLabFixture lab)
         Assert.Equal(250, Directory.GetFiles(dir.Path).Length);
         Assert.Equal(0, await box.CountAsync(SearchQuery.NotSeen));
     }
+    [Fact]
+    public async Task A_connection_lost_while_fetching_is_an_error_with_a_hint_and_nothing_is_flagged()
+    {
+        var user = MailLabFixture.NewUser("lost");
+        var box = new LabMailbox(lab, user);
+        await box.AppendAsync(Numbered(user, 30));
+        // Cut in the middle of the first batch's bodies (each message is about 1 KB; login and summaries come first).
+        using var relay = new CuttingRelay(lab.ImapPort, 20_000);
+        var server = lab.ImapServer(user);
+        server.Port = relay.Port;
+        using var dir = new TempDirectory();
+        var sink = new ListSink();
+
+        var e = Assert.Throws<MailProtocolException>(() => Receiver(user).Receive(server, new ReceiveOptions { Destination = dir.Path }, sink));
+
+        Assert.True(e.ErrorId is "ConnectionLost" or "ReceiveTimeout", e.ErrorId);
+        Assert.NotNull(e.Hint);
+        Assert.Empty(sink.Messages);
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        Assert.Equal(30, await box.CountAsync(SearchQuery.NotSeen));
+        var again = new ListSink();
+        Receive(user, new ReceiveOptions { Destination = dir.Path }, again);
+        Assert.Equal(30, again.Messages.Count);
+    }
 }
 
 static class StreamExtensions
