@@ -27,6 +27,7 @@
         'Test-OutlookMailConfiguration'
         'Test-OutlookConnection'
         'Send-OutlookMail'
+        'Receive-OutlookMail'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

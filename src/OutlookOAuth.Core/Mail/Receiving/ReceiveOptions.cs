@@ -1,0 +1,25 @@
+namespace OutlookOAuth.Mail.Receiving;
+
+/// <summary>What <see cref="MailReceiver"/> fetches from one incoming server and what it does with a processed message.</summary>
+public sealed class ReceiveOptions
+{
+    /// <summary>Odoo's fetchmail batch: at most this many messages per server per call.</summary>
+    public const int DefaultLimit = 50;
+
+    /// <summary>The folder to read (default INBOX).</summary>
+    public string Folder { get; init; } = "INBOX";
+    /// <summary>Only messages that arrived at or after this time (IMAP SINCE, then the exact internal date).</summary>
+    public DateTimeOffset? Since { get; init; }
+    /// <summary>Seen messages too (default: only unseen ones).</summary>
+    public bool All { get; init; }
+    /// <summary>Leave messages as they are (the folder is opened read-only: no \Seen, no move).</summary>
+    public bool Peek { get; init; }
+    /// <summary>At most this many messages (oldest first); 0 means no limit.</summary>
+    public int Limit { get; init; } = DefaultLimit;
+    /// <summary>A folder where each message is saved as an .eml before it goes further; null saves nothing.</summary>
+    public string? Destination { get; init; }
+    /// <summary>Move a processed message to this folder (after flagging it \Seen) instead of only flagging it.</summary>
+    public string? MoveTo { get; init; }
+    /// <summary>UIDs per FETCH command (and per \Seen/MOVE command).</summary>
+    public int BatchSize { get; init; } = 100;
+}

@@ -1,0 +1,168 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Admin stories for Receive-OutlookMail against the lab: mail is really delivered through the lab's Postfix (authenticated
+# submission with a lab token, by curl), then received from Dovecot over IMAP by the module. Build first: ./build.ps1
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Lab.ps1')
+
+    # A token the lab's Postfix accepts for $User (RS256, signed with the lab authority's key, scope SMTP.Send).
+    function New-LabSmtpToken([string] $User) {
+        $b64 = { param([byte[]] $b) [Convert]::ToBase64String($b).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+        $utf8 = [Text.Encoding]::UTF8
+        $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+        $header = & $b64 $utf8.GetBytes((@{ typ = 'JWT'; alg = 'RS256'; kid = $env:OUTLOOKOAUTH_LAB_KEY_ID } | ConvertTo-Json -Compress))
+        $payload = & $b64 $utf8.GetBytes((@{ iss = $env:OUTLOOKOAUTH_LAB_ISSUER; sub = 'story'; iat = $now; exp = $now + 600; upn = $User; scope = 'SMTP.Send' } | ConvertTo-Json -Compress))
+        $rsa = [Security.Cryptography.RSA]::Create()
+        try {
+            $rsa.ImportFromPem((Get-Content -Raw $env:OUTLOOKOAUTH_LAB_SIGNING_KEY))
+            $signature = & $b64 $rsa.SignData([Text.Encoding]::ASCII.GetBytes("$header.$payload"), [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        }
+        finally { $rsa.Dispose() }
+        "$header.$payload.$signature"
+    }
+
+    # Delivers one message From -> To through the lab's Postfix (STARTTLS, OAuth bearer), with optional attachments (name = bytes).
+    # Waits until the message arrived (Postfix delivers a batch in any order; the stories check oldest-first).
+    function Send-LabMail([string] $From, [string] $To, [string] $Subject, [Collections.IDictionary] $Attachment = @{}) {
+        $before = @(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count
+        $boundary = [guid]::NewGuid().ToString('N')
+        $lines = @("From: <$From>", "To: <$To>", "Subject: $Subject", "Date: $([DateTimeOffset]::Now.ToString('r'))",
+            "Message-ID: <$([guid]::NewGuid().ToString('N'))@story.example.com>", 'MIME-Version: 1.0',
+            "Content-Type: multipart/mixed; boundary=`"$boundary`"", '', "--$boundary", 'Content-Type: text/plain', '', "Body of $Subject")
+        foreach ($name in $Attachment.Keys) {
+            $lines += "--$boundary", "Content-Type: application/octet-stream; name=`"$name`"", "Content-Disposition: attachment; filename=`"$name`"",
+                'Content-Transfer-Encoding: base64', '', [Convert]::ToBase64String($Attachment[$name], 'InsertLineBreaks')
+        }
+        $lines += "--$boundary--", ''
+        $file = Join-Path $TestDrive "$boundary.eml"
+        [IO.File]::WriteAllText($file, ($lines -join "`r`n"))
+        & curl -sS --ssl-reqd --cacert $env:OUTLOOKOAUTH_CA_FILE --url "smtp://$($LabHost):$($env:OUTLOOKOAUTH_LAB_SMTP_PORT)" `
+            --login-options 'AUTH=XOAUTH2' --user "$($From):" --oauth2-bearer (New-LabSmtpToken $From) `
+            --mail-from $From --mail-rcpt $To --upload-file $file
+        if ($LASTEXITCODE -ne 0) { throw "curl could not deliver '$Subject' (exit code $LASTEXITCODE)" }
+        $deadline = (Get-Date).AddSeconds(20)
+        while (@(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count -le $before) {
+            if ((Get-Date) -gt $deadline) { throw "'$Subject' did not arrive" }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+
+    # Waits until $Count unread messages are in the server's INBOX (delivery through LMTP takes a moment).
+    function Wait-LabMail([string] $Config, [string] $Name, [int] $Count) {
+        $deadline = (Get-Date).AddSeconds(20)
+        while (@(Receive-OutlookMail -ConfigPath $Config -Name $Name -Peek).Count -lt $Count) {
+            if ((Get-Date) -gt $deadline) { throw "$Count messages did not arrive for $Name" }
+            Start-Sleep -Milliseconds 200
+        }
+    }
+
+    # A configuration with one incoming server for the "shared mailbox" (the lab authority signs in alice and bob only:
+    # bob stands in for it), signed in on the lab authority; mail already there is taken first, so each story starts empty.
+    function New-SharedMailbox([string] $Config) {
+        $mailbox = 'bob@example.com'
+        Set-OutlookApplication -ConfigPath $Config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY -ClientSecret $Secret
+        $env:BROWSER = New-LabBrowser $mailbox
+        New-OutlookMailServer -ConfigPath $Config -Name support -Username $mailbox -Direction Incoming -HostName $LabHost -Port $env:OUTLOOKOAUTH_LAB_IMAP_PORT |
+            Connect-OutlookAccount | Out-Null
+        Receive-OutlookMail -ConfigPath $Config -Name support -Limit 0 | Out-Null
+        $mailbox
+    }
+}
+
+Describe 'A runbook files the attachments that arrive in a shared mailbox' {
+    BeforeEach {
+        $config = Join-Path $TestDrive "shared-$([guid]::NewGuid()).yaml"
+        $mailbox = New-SharedMailbox $config
+        $invoice = [byte[]](1..3000 | ForEach-Object { $_ % 251 })
+    }
+    AfterEach { Remove-Item Env:BROWSER -ErrorAction SilentlyContinue }
+
+    It 'saves every new message as an .eml, files its attachments, marks it read, and gets nothing the second time' {
+        Send-LabMail -From customer@example.com -To $mailbox -Subject 'Invoice 1' -Attachment @{ 'invoice-1.pdf' = $invoice }
+        Send-LabMail -From customer@example.com -To $mailbox -Subject 'A question'
+        Send-LabMail -From vendor@example.com -To $mailbox -Subject 'Invoice 2' -Attachment ([ordered]@{ 'invoice-2.pdf' = $invoice; 'terms.txt' = [Text.Encoding]::ASCII.GetBytes('terms') })
+        Wait-LabMail $config support 3
+        $archive = Join-Path $TestDrive "archive-$([guid]::NewGuid())"
+        $files = New-Item -ItemType Directory (Join-Path $TestDrive "files-$([guid]::NewGuid())")
+
+        # The runbook.
+        $received = Receive-OutlookMail -ConfigPath $config -Name support -Destination $archive | ForEach-Object {
+            foreach ($attachment in $_.Message.Attachments) {
+                $stream = [IO.File]::Create((Join-Path $files $attachment.FileName))
+                try { $attachment.Content.DecodeTo($stream) } finally { $stream.Dispose() }
+            }
+            $_
+        }
+
+        $received.Subject | Should -Be @('Invoice 1', 'A question', 'Invoice 2')
+        $received[0].PSObject.TypeNames[0] | Should -Be 'OutlookOAuth.Mail.Receiving.ReceivedMessage'
+        $received[0].Server | Should -Be 'support'
+        $received[0].From | Should -Match 'customer@example.com'
+        $received[0].To | Should -Be @($mailbox)
+        $received[2].Attachments | Should -Be @('invoice-2.pdf', 'terms.txt')
+        $received | ForEach-Object { $_.Path | Should -Exist; $_.Uid | Should -BeGreaterThan 0 }
+        (Get-ChildItem $archive).Count | Should -Be 3
+        [IO.File]::ReadAllBytes((Join-Path $files 'invoice-1.pdf')) | Should -Be $invoice
+        Get-Content (Join-Path $files 'terms.txt') | Should -Be 'terms'
+        ($received | Format-Table | Out-String) | Should -Match 'Uid\s+Date\s+From\s+Subject'
+
+        Receive-OutlookMail -ConfigPath $config -Name support -Destination $archive | Should -BeNullOrEmpty
+        Receive-OutlookMail -ConfigPath $config -Name support -Peek | Should -BeNullOrEmpty
+        (Get-ChildItem $archive).Count | Should -Be 3
+    }
+
+    It 'leaves the message whose filing throws, and every later one, unread for the next run' {
+        'one', 'two', 'three' | ForEach-Object { Send-LabMail -From customer@example.com -To $mailbox -Subject $_ }
+        Wait-LabMail $config support 3
+
+        { Receive-OutlookMail -ConfigPath $config -Name support | ForEach-Object { if ($_.Subject -eq 'two') { throw 'cannot file two' } } } |
+            Should -Throw 'cannot file two'
+
+        (Receive-OutlookMail -ConfigPath $config -Name support -Peek).Subject | Should -Be @('two', 'three')
+        (Receive-OutlookMail -ConfigPath $config -Name support).Subject | Should -Be @('two', 'three')
+    }
+
+    It 'leaves them all unread with -Peek, and changes nothing with -WhatIf' {
+        Start-Sleep -Milliseconds 1100     # the server's INTERNALDATE has whole seconds
+        $start = Get-Date
+        'one', 'two' | ForEach-Object { Send-LabMail -From customer@example.com -To $mailbox -Subject $_ }
+        Wait-LabMail $config support 2
+
+        (Get-OutlookMailServer -ConfigPath $config -Name support | Receive-OutlookMail -Peek).Subject | Should -Be @('one', 'two')
+        Receive-OutlookMail -ConfigPath $config -Name support -WhatIf | Should -BeNullOrEmpty
+        (Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Since $start).Count | Should -Be 2
+        (Receive-OutlookMail -ConfigPath $config -Name support -Limit 1).Subject | Should -Be 'one'
+        (Receive-OutlookMail -ConfigPath $config -Name support -Peek).Subject | Should -Be 'two'
+    }
+}
+
+Describe 'A pipeline that stops early loses nothing' {
+    BeforeEach {
+        $config = Join-Path $TestDrive "stop-$([guid]::NewGuid()).yaml"
+        $mailbox = New-SharedMailbox $config
+    }
+    AfterEach { Remove-Item Env:BROWSER -ErrorAction SilentlyContinue }
+
+    It 'Select-Object -First 1 takes the oldest message; the others stay unread and come next' {
+        'one', 'two', 'three' | ForEach-Object { Send-LabMail -From customer@example.com -To $mailbox -Subject $_ }
+        Wait-LabMail $config support 3
+
+        (Receive-OutlookMail -ConfigPath $config -Name support | Select-Object -First 1).Subject | Should -Be 'one'
+
+        (Receive-OutlookMail -ConfigPath $config -Name support -Peek).Subject | Should -Be @('two', 'three')
+        (Receive-OutlookMail -ConfigPath $config -Name support | Select-Object -First 1).Subject | Should -Be 'two'
+        (Receive-OutlookMail -ConfigPath $config -Name support).Subject | Should -Be 'three'
+    }
+
+    It 'reports a folder that does not exist and a server without a connected account, with hints' {
+        Receive-OutlookMail -ConfigPath $config -Name support -Folder Invoices -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'FolderNotFound,*'
+        $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+
+        New-OutlookMailServer -ConfigPath $config -Name unconnected -Username nobody@example.com -Direction Incoming -HostName $LabHost -Port $env:OUTLOOKOAUTH_LAB_IMAP_PORT | Out-Null
+        Receive-OutlookMail -ConfigPath $config -Name unconnected -ErrorVariable err2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err2[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err2[0].ErrorDetails.RecommendedAction | Should -Match 'Connect-OutlookAccount'
+    }
+}
