@@ -6,7 +6,9 @@ namespace OutlookOAuth.Commands;
 /// <summary>
 /// <para type="synopsis">Adds an outgoing (SMTP) or incoming (IMAP) mail server to the configuration.</para>
 /// <para type="description">Every parameter binds by property name, so rows of Import-Csv create one server each.
-/// Rows are validated as they arrive; the file is saved once at the end with every valid row.</para>
+/// Each row is read as a whole: a blank cell means "not given", a value that does not convert is an error naming the row,
+/// the column and the value. Rows are validated as they arrive; the file is saved once at the end with every valid row,
+/// and only then are the saved servers written to the pipeline.</para>
 /// </summary>
 /// <example><code>New-OutlookMailServer -Username notifications@example.com</code><para>One Outlook notifications server: smtp.office365.com:587 STARTTLS, FROM filter = the username.</para></example>
 /// <example><code>Import-Csv users.csv | New-OutlookMailServer -WhatIf</code><para>Shows the servers a CSV with an Email (or UserPrincipalName) column would add, without writing.</para></example>
@@ -57,19 +59,29 @@ public sealed class NewOutlookMailServerCommand : ConfigurationChangeCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SmtpEncryption? Encryption { get; set; }
 
+    /// <summary>Incoming only: SSL on (the default, required for Outlook).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public bool? Ssl { get; set; }
+
+    /// <summary>$false adds the server disabled (never chosen, never fetched). Default $true.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public bool? Active { get; set; }
+
     /// <summary>Update a server that already has this name instead of failing.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
     protected override void ProcessRecord()
     {
-        var spec = new ServerSpec
+        var row = CurrentRow();
+        Apply(() =>
         {
-            Name = Name, Username = Username, FromFilter = FromFilter, Direction = Direction, HostName = HostName,
-            Port = Port, Sequence = Sequence, Priority = Priority, Authentication = Authentication, Encryption = Encryption,
-        };
-        var label = $"{spec.Direction ?? MailServerDirection.Outgoing} server '{(string.IsNullOrWhiteSpace(Name) ? Username : Name)}'";
-        if (!ShouldProcess(Batch.ConfigPath, $"Add {label}")) return;
-        Apply(() => Batch.AddServer(spec, Force), CurrentRow());
+            var spec = ReadRow(new ServerSpec
+            {
+                Name = Name, Username = Username, FromFilter = FromFilter, Direction = Direction, HostName = HostName, Port = Port,
+                Sequence = Sequence, Priority = Priority, Authentication = Authentication, Encryption = Encryption, Ssl = Ssl, Active = Active,
+            });
+            return Batch.AddServer(spec, Force, s => Decide($"Add {s.Direction.ToString().ToLowerInvariant()} server '{s.Name}'"), row);
+        }, row);
     }
 }

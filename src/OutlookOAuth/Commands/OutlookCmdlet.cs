@@ -21,7 +21,7 @@ public abstract class OutlookCmdlet : PSCmdlet
         get
         {
             var path = ConfigurationPaths.Resolve(ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath));
-            if (_store is null || _store.Path != path) _store = new ConfigurationStore(path);
+            if (_store is null || _store.Path != path) _store = new ConfigurationStore(path) { LockWaiting = WriteWarning };
             return _store;
         }
     }
@@ -30,14 +30,16 @@ public abstract class OutlookCmdlet : PSCmdlet
     string? _loadedPath;
 
     /// <summary>The configuration, read once per command (again only if a record names another -ConfigPath). A file that
-    /// cannot be read stops the command with an error naming the file, line and column.</summary>
-    protected OutlookConfiguration LoadConfiguration()
+    /// cannot be read stops the command with an error naming the file, line and column. With
+    /// <paramref name="mustExist"/>, a file named by -ConfigPath that does not exist is a ConfigurationFileNotFound error
+    /// (the default file not existing yet just means nothing is configured).</summary>
+    protected OutlookConfiguration LoadConfiguration(bool mustExist = false)
     {
         var store = Store;
         if (_loaded is null || _loadedPath != store.Path)
         {
-            try { _loaded = store.Load(); _loadedPath = store.Path; }
-            catch (Exception e) when (e is ConfigurationFileException or IOException or UnauthorizedAccessException)
+            try { _loaded = mustExist && ConfigPath is not null ? store.LoadExisting() : store.Load(); _loadedPath = store.Path; }
+            catch (Exception e) when (e is ConfigurationFileException or ConfigurationAccessException or IOException or UnauthorizedAccessException)
             {
                 ThrowTerminatingError(ToErrorRecord(e, store.Path));
             }
@@ -74,11 +76,23 @@ public abstract class OutlookCmdlet : PSCmdlet
     protected ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
     {
         ConfigurationFileException f => new ErrorRecord(f, f.ErrorId, ErrorCategory.ParserError, f.FilePath),
-        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, ErrorCategory.InvalidData, target),
-        ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath),
+        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, ErrorCategory.InvalidData, target)
+            { ErrorDetails = v.Hint is null ? null : new ErrorDetails(v.Message) { RecommendedAction = v.Hint } },
+        ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath)
+            { ErrorDetails = new ErrorDetails(l.Message) { RecommendedAction = $"Wait for {l.Holder ?? "the other process"} to finish, then run the command again." } },
+        ConfigurationAccessException a => new ErrorRecord(a, a.ErrorId, a.ErrorId switch
+            {
+                "ConfigurationFileNotFound" => ErrorCategory.ObjectNotFound,
+                "ConfigurationPathIsFolder" => ErrorCategory.InvalidArgument,
+                "ConfigurationAccessDenied" or "ConfigurationReadOnly" => ErrorCategory.PermissionDenied,
+                "ConfigurationReadFailed" => ErrorCategory.ReadError,
+                _ => ErrorCategory.WriteError,
+            }, a.FilePath)
+            { ErrorDetails = a.Hint is null ? null : new ErrorDetails(a.Message) { RecommendedAction = a.Hint } },
         Identity.OAuthException o => new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target)
             { ErrorDetails = o.Hint is null ? null : new ErrorDetails(o.Message) { RecommendedAction = o.Hint } },
-        UnauthorizedAccessException or IOException => new ErrorRecord(exception, "ConfigurationIO", ErrorCategory.WriteError, target),
+        UnauthorizedAccessException => new ErrorRecord(exception, "ConfigurationAccessDenied", ErrorCategory.PermissionDenied, target),
+        IOException => new ErrorRecord(exception, "ConfigurationIO", ErrorCategory.WriteError, target),
         _ => new ErrorRecord(exception, "OutlookOAuthError", ErrorCategory.NotSpecified, target),
     };
 }

@@ -7,7 +7,7 @@ namespace OutlookOAuth.Commands;
 /// <para type="synopsis">Checks the whole configuration and outputs one finding per problem (rule id, severity, target, message, fix).</para>
 /// <para type="description">Rules OOC001.. are documented in docs/configuration-checks.md. When a finding is an Error,
 /// the non-terminating error ConfigurationHasErrors is written after all findings, so -ErrorAction Stop fails a runbook.
-/// Changes nothing.</para>
+/// A configuration file that does not exist is the error ConfigurationFileNotFound, not a list of findings. Changes nothing.</para>
 /// </summary>
 /// <example><code>Test-OutlookMailConfiguration -ErrorAction Stop | Format-Table RuleId, Severity, Target, Message</code></example>
 [Cmdlet(VerbsDiagnostic.Test, "OutlookMailConfiguration")]
@@ -25,7 +25,7 @@ public sealed class TestOutlookMailConfigurationCommand : OutlookCmdlet
         IReadOnlyList<ConfigurationFinding> findings;
         try
         {
-            findings = ConfigurationDoctor.Check(store.Load());
+            findings = ConfigurationDoctor.Check(store.LoadExisting());
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

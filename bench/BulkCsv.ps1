@@ -1,0 +1,50 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Bulk CSV speed: N rows of a realistic mixed CSV through New-OutlookMailServer, as a ratio to Select-Object on the
+    same rows in the same pwsh (issue 9: goal <= 3x).
+.DESCRIPTION
+    The rows are read once (Import-Csv) and kept in memory, so both pipelines get the same PSCustomObjects and the
+    measure is the cmdlet's per-row work plus its one save. Each pipeline runs -Repeat times (after one warm-up of each);
+    the ratio is that of the medians. Run from the repository root after a build:
+        dotnet pwsh -NoProfile -File bench/BulkCsv.ps1
+#>
+[CmdletBinding()]
+param([int] $Rows = 10000, [int] $Repeat = 5)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1') -Force
+$dir = Join-Path ([IO.Path]::GetTempPath()) "bulkcsv-$PID"
+New-Item -ItemType Directory -Force $dir | Out-Null
+try {
+    $csv = Join-Path $dir 'users.csv'
+    $lines = [Collections.Generic.List[string]]::new()
+    $lines.Add('Email,Direction,HostName,Port,Encryption,Sequence,FromFilter,Active')
+    for ($i = 0; $i -lt $Rows; $i++) {
+        if ($i % 10 -eq 9) { $lines.Add("box$i@example.com,Incoming,,,,,,true") }
+        else { $lines.Add("user$i@example.com,Outgoing,,587,StartTls,$(10 + $i % 5),,true") }
+    }
+    Set-Content -Path $csv -Value $lines
+    $data = @(Import-Csv $csv)
+
+    $run = 0
+    function Measure-Median([scriptblock] $Block) {
+        $times = foreach ($n in 0..$Repeat) {
+            $script:run++
+            $elapsed = (Measure-Command { & $Block }).TotalMilliseconds
+            if ($n -gt 0) { $elapsed }   # the first run warms up
+        }
+        ($times | Sort-Object)[[int][math]::Floor($times.Count / 2)]
+    }
+    $select = Measure-Median { $data | Select-Object Email, Direction, HostName, Port, Encryption, Sequence, FromFilter, Active | Out-Null }
+    $new = Measure-Median { $data | New-OutlookMailServer -ConfigPath (Join-Path $dir "config-$script:run.yaml") | Out-Null }
+    $saved = @(Get-OutlookMailServer -ConfigPath (Join-Path $dir "config-$script:run.yaml")).Count
+    if ($saved -ne $Rows) { throw "expected $Rows saved servers, found $saved" }
+    [pscustomobject]@{
+        Rows = $Rows
+        SelectObjectMs = [math]::Round($select)
+        NewOutlookMailServerMs = [math]::Round($new)
+        Ratio = [math]::Round($new / $select, 2)
+        Goal = '<= 3'
+    }
+}
+finally { Remove-Item -Recurse -Force $dir }
