@@ -38,9 +38,8 @@ public sealed class NewOutlookMailServerCommand : ConfigurationChangeCmdlet
     [Alias("Host", "Server", "SmtpServer")]
     public string? HostName { get; set; }
 
-    /// <summary>1-65535. Default: 587 (starttls), 465 (ssl), 25 (none) for outgoing; 993 for incoming.</summary>
+    /// <summary>1-65535 (checked with the rest of the server, so a CSV cell out of range names its row). Default: 587 (starttls), 465 (ssl), 25 (none) for outgoing; 993 for incoming.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, 65535)]
     public int? Port { get; set; }
 
     /// <summary>Outgoing only: lower wins when several servers match a sender. Default 10.</summary>

@@ -20,11 +20,16 @@ public abstract class OutlookCmdlet : PSCmdlet
     {
         get
         {
+            // Resolving a PowerShell path costs more than the rest of a CSV row's work: done once per distinct -ConfigPath.
+            if (_store is not null && string.Equals(_storeFor, ConfigPath, StringComparison.Ordinal)) return _store;
             var path = ConfigurationPaths.Resolve(ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath));
             if (_store is null || _store.Path != path) _store = new ConfigurationStore(path) { LockWaiting = WriteWarning };
+            _storeFor = ConfigPath;
             return _store;
         }
     }
+
+    string? _storeFor;
 
     OutlookConfiguration? _loaded;
     string? _loadedPath;

@@ -41,7 +41,7 @@ public sealed class SetOutlookMailServerCommand : ConfigurationChangeCmdlet
     public string? HostName { get; set; }
 
     /// <summary>New port (1-65535).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateRange(1, 65535)] public int? Port { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public int? Port { get; set; }
     /// <summary>New sequence (outgoing; lower wins).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] public int? Sequence { get; set; }
     /// <summary>New priority (incoming; lower is fetched first).</summary>
