@@ -77,7 +77,11 @@ public sealed class SetOutlookMailServerCommand : ConfigurationChangeCmdlet
             // incoming server of "Get-OutlookMailServer | Set-OutlookMailServer -Sequence 20"); from a row it is an error.
             if (MyInvocation.ExpectingInput)
             {
-                foreach (var field in changes.NotFor(direction).Where(FromCommandLine).ToList())
+                var skipped = changes.NotFor(direction).Where(FromCommandLine).ToList();
+                // A server object brings its own values; only what the command line asks changes it.
+                var asked = ServerRow.Fields.Where(f => f is not (nameof(Name) or nameof(Direction)) && FromCommandLine(f)).ToList();
+                if (!IsRow && skipped.Count > 0 && asked.All(skipped.Contains)) changes = new ServerSpec();
+                foreach (var field in skipped)
                 {
                     ServerRow.Clear(changes, field);
                     var key = $"-{field}|{direction}";
