@@ -20,6 +20,7 @@ public class AssemblyIsolationTests : IClassFixture<ModuleLayout>
         Assert.Contains("OutlookOAuth.Core", references);
         Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.Identity", StringComparison.Ordinal));
         Assert.DoesNotContain("YamlDotNet", references);
+        Assert.DoesNotContain(references, r => r is "MailKit" or "MimeKit" or "BouncyCastle.Cryptography");
     }
 
     [Fact]
@@ -37,7 +38,8 @@ public class AssemblyIsolationTests : IClassFixture<ModuleLayout>
         Assert.True(File.Exists(_m.ManifestPath));
         Assert.True(File.Exists(_m.FormatPath));
         var deps = Directory.GetFiles(_m.DependenciesDir, "*.dll").Select(Path.GetFileName).ToHashSet();
-        Assert.Superset(new HashSet<string?> { "OutlookOAuth.Core.dll", "YamlDotNet.dll", "Microsoft.Identity.Client.dll", "Microsoft.Identity.Client.Extensions.Msal.dll" }, deps);
+        Assert.Superset(new HashSet<string?> { "OutlookOAuth.Core.dll", "YamlDotNet.dll", "Microsoft.Identity.Client.dll", "Microsoft.Identity.Client.Extensions.Msal.dll",
+            "MailKit.dll", "MimeKit.dll", "BouncyCastle.Cryptography.dll" }, deps);
         Assert.DoesNotContain("System.Management.Automation.dll", deps);
         Assert.DoesNotContain("OutlookOAuth.dll", deps);
     }
@@ -79,8 +81,43 @@ public class AssemblyIsolationTests : IClassFixture<ModuleLayout>
         var msal = ours.LoadFromAssemblyName(new AssemblyName("Microsoft.Identity.Client"));
         Assert.Equal(Path.Combine(_m.DependenciesDir, "Microsoft.Identity.Client.dll"), msal.Location);
         Assert.Same(ours, AssemblyLoadContext.GetLoadContext(msal));
+        foreach (var name in new[] { "MailKit", "MimeKit", "BouncyCastle.Cryptography" })
+        {
+            var mail = ours.LoadFromAssemblyName(new AssemblyName(name));
+            Assert.Equal(Path.Combine(_m.DependenciesDir, name + ".dll"), mail.Location);
+            Assert.Same(ours, AssemblyLoadContext.GetLoadContext(mail));
+        }
         // Framework assemblies are not duplicated: they come from the shared framework.
         var runtime = ours.LoadFromAssemblyName(new AssemblyName("System.Runtime"));
         Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(runtime));
+    }
+
+    [Fact]
+    public void MailKit_MimeKit_and_BouncyCastle_load_into_the_private_context_when_core_mail_code_runs()
+    {
+        var host = new AssemblyLoadContext("host-" + Guid.NewGuid().ToString("N")[..6]);
+        var loader = host.LoadFromAssemblyPath(Path.Combine(_m.ModuleDir, "OutlookOAuth.Loader.dll"));
+        loader.GetType("OutlookOAuth.DependencyLoadContext", throwOnError: true)!.GetMethod("Register")!.Invoke(null, null);
+        var core = host.LoadFromAssemblyName(new AssemblyName("OutlookOAuth.Core"));
+        var context = AssemblyLoadContext.GetLoadContext(core)!;
+
+        // The connector's choice of SecureSocketOptions is a MailKit enum: running it loads MailKit (and MimeKit, which
+        // MailKit's SmtpClient needs, and BouncyCastle, which MimeKit's cryptography needs) in the private context.
+        var server = Activator.CreateInstance(core.GetType("OutlookOAuth.Configuration.OutgoingMailServer", throwOnError: true)!)!;
+        var connector = core.GetType("OutlookOAuth.Mail.MailClientConnector", throwOnError: true)!;
+        var options = connector.GetMethod("SecureSocketOptionsFor")!.Invoke(null, [server])!;
+        Assert.Equal("StartTls", options.ToString());
+        var mailKit = options.GetType().Assembly;
+        Assert.Equal("MailKit", mailKit.GetName().Name);
+        Assert.Equal(Path.Combine(_m.DependenciesDir, "MailKit.dll"), mailKit.Location);
+        Assert.Same(context, AssemblyLoadContext.GetLoadContext(mailKit));
+        var smtpClient = Activator.CreateInstance(mailKit.GetType("MailKit.Net.Smtp.SmtpClient", throwOnError: true)!)!;
+        ((IDisposable)smtpClient).Dispose();
+        var mimeKit = context.Assemblies.Single(a => a.GetName().Name == "MimeKit");
+        Assert.Equal(Path.Combine(_m.DependenciesDir, "MimeKit.dll"), mimeKit.Location);
+        var bouncy = context.LoadFromAssemblyName(new AssemblyName("BouncyCastle.Cryptography"));
+        Assert.Equal(Path.Combine(_m.DependenciesDir, "BouncyCastle.Cryptography.dll"), bouncy.Location);
+        Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies, a => a.GetName().Name is "MailKit" or "MimeKit" or "BouncyCastle.Cryptography");
+        Assert.DoesNotContain(host.Assemblies, a => a.GetName().Name is "MailKit" or "MimeKit" or "BouncyCastle.Cryptography");
     }
 }

@@ -30,13 +30,12 @@ public sealed class ConfigurationValidationException : Exception
         Hint = hint;
     }
 
-    /// <summary>What to do about it, when the fix is known (the ErrorRecord's RecommendedAction).</summary>
-    public string? Hint { get; }
-
     /// <summary>A stable id, e.g. OutlookRequiresStartTls, DuplicateServerName, InvalidFromFilter.</summary>
     public string ErrorId { get; }
     /// <summary>The field concerned, e.g. FromFilter, Port, mail.catchall.domain.</summary>
     public string Field { get; }
+    /// <summary>What to do about it (the error record's RecommendedAction), when known.</summary>
+    public string? Hint { get; init; }
 }
 
 /// <summary>Another process held the configuration lock for too long.</summary>

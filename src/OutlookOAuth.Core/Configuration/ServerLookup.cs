@@ -2,6 +2,9 @@ namespace OutlookOAuth.Configuration;
 
 public static class ServerLookup
 {
+    /// <summary>The fix for a server name that matches nothing.</summary>
+    public const string NotFoundHint = "Check the name with Get-OutlookMailServer (Tab completes -Name with the servers of the file), and the -ConfigPath.";
+
     /// <summary>The direction of the server named <paramref name="name"/>: the given one, else the only direction
     /// that has a server of that name.</summary>
     public static MailServerDirection ResolveDirection(OutlookConfiguration config, string name, MailServerDirection? given)
@@ -11,9 +14,11 @@ public static class ServerLookup
         var incoming = config.Find(name, MailServerDirection.Incoming) is not null;
         if (outgoing && incoming)
             throw new ConfigurationValidationException("AmbiguousServerName", "Direction",
-                $"Both an outgoing and an incoming server are named '{name}'; add -Direction Outgoing or -Direction Incoming.");
+                $"Both an outgoing and an incoming server are named '{name}'; add -Direction Outgoing or -Direction Incoming.")
+            { Hint = "Add -Direction Outgoing or -Direction Incoming (server objects from Get-OutlookMailServer carry it)." };
         if (!outgoing && !incoming)
-            throw new ConfigurationValidationException("ServerNotFound", "Name", $"No server named '{name}' exists in the configuration.");
+            throw new ConfigurationValidationException("ServerNotFound", "Name", $"No server named '{name}' exists in the configuration.")
+            { Hint = NotFoundHint };
         return outgoing ? MailServerDirection.Outgoing : MailServerDirection.Incoming;
     }
 }

@@ -75,6 +75,11 @@ public static class ServerRules
     {
         if (string.IsNullOrWhiteSpace(key))
             throw new ConfigurationValidationException("ParameterNameRequired", "Name", "A system parameter needs a name.");
+        if (value is not null && SystemParameters.CheckName(key) is { } name) throw name; // removing a bad key stays possible
+        if (value is not null && value.Trim().Length == 0)
+            throw new ConfigurationValidationException("EmptyParameterValue", key,
+                $"The value for system parameter '{key}' is empty; an empty value is not stored (Odoo would read it as unset) and does not remove the parameter either.")
+            { Hint = $"To remove the parameter, pass $null: Set-MailSystemParameter -Name {key} -Value $null. Otherwise give a value." };
         if (SystemParameters.Validate(key, value) is { } reason)
             throw new ConfigurationValidationException("InvalidParameterValue", key, $"Invalid value for system parameter '{key}': {reason}");
     }

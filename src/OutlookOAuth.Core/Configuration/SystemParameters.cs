@@ -13,6 +13,26 @@ public static class SystemParameters
     public static readonly IReadOnlyList<string> Known =
         [CatchallDomain, DefaultFrom, BounceAlias, CatchallAlias, WebBaseUrl, OutlookEndpoint];
 
+    /// <summary>Why a parameter name is refused, or null. Odoo's keys are case-sensitive and used as written, so a key
+    /// with surrounding whitespace or a case variant of a known key (MAIL.CATCHALL.DOMAIN) would be stored beside the
+    /// real one and never read: both are refused, the latter with the known key as the hint (never silently renamed).</summary>
+    public static ConfigurationValidationException? CheckName(string key)
+    {
+        if (key.Length > 0 && (char.IsWhiteSpace(key[0]) || char.IsWhiteSpace(key[^1])))
+            return new ConfigurationValidationException("InvalidParameterName", "Name",
+                $"The system parameter name '{key}' has leading or trailing whitespace; Odoo's keys are used exactly as written, so it would never be read.")
+            { Hint = $"Use the name without the whitespace: '{key.Trim()}'." };
+        if (key.Any(char.IsWhiteSpace) || key.Any(char.IsControl))
+            return new ConfigurationValidationException("InvalidParameterName", "Name",
+                $"The system parameter name '{key}' contains whitespace or control characters.")
+            { Hint = "System parameter names are dotted words such as mail.catchall.domain." };
+        if (!Known.Contains(key) && Known.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase)) is { } known)
+            return new ConfigurationValidationException("ParameterNameCase", "Name",
+                $"'{key}' differs from the known system parameter '{known}' only in case; Odoo's keys are case-sensitive, so it would be stored beside '{known}' and never read.")
+            { Hint = $"Use the known name: Set-MailSystemParameter -Name {known} -Value <value>." };
+        return null;
+    }
+
     /// <summary>Why <paramref name="value"/> is not valid for <paramref name="key"/>, or null when it is
     /// (or when the key is not one this module knows).</summary>
     public static string? Validate(string key, string? value)

@@ -34,7 +34,7 @@ public sealed class AccountService
     {
         var d = ServerLookup.ResolveDirection(_configuration, name, direction);
         return _configuration.Find(name, d) ?? throw new ConfigurationValidationException("ServerNotFound", "Name",
-            $"No {d.ToString().ToLowerInvariant()} server named '{name}' exists in '{ConfigPath}'.");
+            $"No {d.ToString().ToLowerInvariant()} server named '{name}' exists in '{ConfigPath}'.") { Hint = ServerLookup.NotFoundHint };
     }
 
     /// <summary>The server of that name from the file, or <paramref name="given"/> (a pipeline object) when the file

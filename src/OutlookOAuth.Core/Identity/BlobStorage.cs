@@ -59,9 +59,26 @@ internal sealed class PlatformBlobStorage : IBlobStorage
         catch (Exception e) when (e is MsalCachePersistenceException or DllNotFoundException or TypeInitializationException
                                       or EntryPointNotFoundException or PlatformNotSupportedException or InvalidOperationException)
         {
-            reason = e.Message.Split('\n')[0].Trim();
+            reason = Cause(e);
             return null;
         }
+    }
+
+    /// <summary>The actual cause of a failed persistence check: MSAL's outer message only says "Inspect inner exception
+    /// for details", so the innermost exceptions' first lines are named instead.</summary>
+    internal static string Cause(Exception e)
+    {
+        var parts = new List<string>();
+        for (var x = (Exception?)e; x is not null; x = x.InnerException)
+        {
+            var line = x.Message.Split('\n')[0].Trim();
+            if (line.Length == 0 || line.Contains("inner exception", StringComparison.OrdinalIgnoreCase)) continue;
+            var sentence = line.IndexOf(". ", StringComparison.Ordinal);
+            if (sentence > 0) line = line[..sentence]; // "Unable to load shared library 'libsecret-1.so.0' ...", not the strace advice
+            if (parts.Contains(line)) continue;
+            parts.Add(line);
+        }
+        return parts.Count == 0 ? e.GetType().Name : string.Join(": ", parts.TakeLast(2));
     }
 
     Storage Create(string item)

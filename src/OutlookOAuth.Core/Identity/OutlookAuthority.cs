@@ -50,7 +50,8 @@ public sealed class OutlookAuthority
         var t = string.IsNullOrWhiteSpace(tenant) ? OutlookApplicationSettings.DefaultTenant : tenant.Trim();
         if (!IsValidTenant(t))
             throw new ConfigurationValidationException("InvalidTenant", "Tenant",
-                $"'{t}' is not a tenant: use common, organizations, consumers, a tenant id (GUID) or a domain such as contoso.onmicrosoft.com.");
+                $"'{t}' is not a tenant: use common, organizations, consumers, a tenant id (GUID) or a domain such as contoso.onmicrosoft.com.")
+            { Hint = "Set-OutlookApplication -Tenant <tenant id or domain>: the Directory (tenant) ID on the app registration's Overview page, or a verified domain." };
         return new OutlookAuthority(new Uri("https://" + MicrosoftHost), t);
     }
 
@@ -82,7 +83,8 @@ public sealed class OutlookAuthority
         || (tenant.Length is > 0 and <= 64 && tenant.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'));
 
     static ConfigurationValidationException Invalid(string? value, string why) =>
-        new("InvalidAuthority", "Authority", $"The authority '{value}' is not usable: {why}.");
+        new("InvalidAuthority", "Authority", $"The authority '{value}' is not usable: {why}.")
+        { Hint = "Give https://<host>/<tenant>/ (or Odoo's https://<host>/<tenant>/oauth2/v2.0/) to Set-OutlookApplication -Authority, or use -Tenant for Microsoft's login host." };
 
     public override string ToString() => MsalAuthority;
 }

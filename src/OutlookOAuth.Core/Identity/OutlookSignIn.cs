@@ -12,6 +12,10 @@ public sealed record SignInRequest(SignInFlow Flow)
     public Uri? RedirectUri { get; init; }
     /// <summary>How long to wait for the user (browser, paste, device code). Default 5 minutes, 15 for device code.</summary>
     public TimeSpan? Timeout { get; init; }
+    /// <summary>False when no person can act in this session (pwsh -NonInteractive, redirected input): when no browser
+    /// starts, the browser flow fails at once (NoBrowser, with the -DeviceCode hint) instead of waiting for someone to
+    /// open the URL by hand.</summary>
+    public bool PersonPresent { get; init; } = true;
 
     /// <summary>The flow for the cmdlet switches: -AppOnly, -DeviceCode, -RedirectUri (non-loopback = paste).</summary>
     public static SignInRequest For(bool appOnly, bool deviceCode, string? redirectUri, OutlookApplicationSettings settings)
@@ -111,6 +115,10 @@ public sealed class OutlookSignIn
         else
         {
             var launch = await _browser.OpenAsync(url, ct).ConfigureAwait(false);
+            if (!launch.Started && !request.PersonPresent)
+                throw new OAuthException("NoBrowser",
+                    $"No browser could start ({launch.Reason}) and nobody can open the sign-in URL in this non-interactive session, so {server.Username} was not signed in; nothing was stored.",
+                    "Use Connect-OutlookAccount -DeviceCode (a code to enter on any device with a browser), or -AppOnly in a runbook; or set $env:BROWSER to a browser command.");
             ui.Notify(launch.Started
                 ? new SignInMessage(SignInMessageKind.BrowserOpened, $"A browser was opened ({launch.How}) to sign in as {server.Username}; waiting for the redirect on {redirect}. If it did not appear, open: {url.AbsoluteUri}", url.AbsoluteUri)
                 : new SignInMessage(SignInMessageKind.BrowserUnavailable,
@@ -143,9 +151,7 @@ public sealed class OutlookSignIn
         {
             result = await app.AcquireTokenWithDeviceCode(OutlookScopes.ForMsal(server.Direction), dcr =>
             {
-                ui.Notify(new SignInMessage(SignInMessageKind.DeviceCode,
-                    $"To connect {server.Username} ({server.Direction.ToString().ToLowerInvariant()}), open {dcr.VerificationUrl} and enter the code {dcr.UserCode} (expires {dcr.ExpiresOn.ToLocalTime():t}). {dcr.Message}",
-                    dcr.VerificationUrl, dcr.UserCode));
+                ui.Notify(DeviceCodeMessage(server, dcr.VerificationUrl, dcr.UserCode, dcr.ExpiresOn));
                 return Task.CompletedTask;
             }).ExecuteAsync(limit.Token).ConfigureAwait(false);
         }
@@ -157,6 +163,13 @@ public sealed class OutlookSignIn
         AccountVerifier.Verify(server, result.Account?.Username);
         return Save(server, SignInFlow.DeviceCode, result, slot, ApplicationCredentials.None);
     }
+
+    /// <summary>The device-code message: the URL and the code once each (not Entra's own sentence, which repeats
+    /// both) and the expiry in UTC, ISO 8601, so a runbook log read in another time zone is unambiguous.</summary>
+    public static SignInMessage DeviceCodeMessage(MailServer server, string url, string userCode, DateTimeOffset expiresOn) =>
+        new(SignInMessageKind.DeviceCode,
+            $"To connect {server.Username} ({server.Direction.ToString().ToLowerInvariant()}), open {url} and enter the code {userCode}; it expires at {expiresOn.UtcDateTime:yyyy-MM-ddTHH:mm:ss}Z (UTC).",
+            url, userCode) { ExpiresOn = expiresOn };
 
     async Task<TokenMetadata> AppOnlyAsync(MailServer server, CancellationToken ct)
     {

@@ -16,7 +16,11 @@ public enum SignInMessageKind
 
 /// <summary>Something to tell the admin during a sign-in. Holds no secret (the device user code is
 /// meant to be shown).</summary>
-public sealed record SignInMessage(SignInMessageKind Kind, string Text, string? Url = null, string? UserCode = null);
+public sealed record SignInMessage(SignInMessageKind Kind, string Text, string? Url = null, string? UserCode = null)
+{
+    /// <summary>When the device code expires (device-code messages only).</summary>
+    public DateTimeOffset? ExpiresOn { get; init; }
+}
 
 /// <summary>The seam between a sign-in and whoever runs it (a cmdlet forwards messages to the
 /// warning/information streams and prompts; tests answer directly).</summary>

@@ -14,7 +14,8 @@ namespace OutlookOAuth.Identity;
 /// passwords. Nothing of it ever goes to the YAML file.
 /// <para>Protection comes from Microsoft.Identity.Client.Extensions.Msal storage (DPAPI on Windows,
 /// Keychain on macOS, libsecret on Linux), verified by a write/read/clear; where none works the store
-/// falls back to owner-only (0600) files in a 0700 directory and says so once (<see cref="TakeWarning"/>).</para>
+/// falls back to owner-only (0600) files in a 0700 directory and says so once, when the first item is stored
+/// (<see cref="TakeWarning"/>).</para>
 /// <para>Location: <c>$env:OUTLOOKOAUTH_TOKEN_STORE</c>, else <c>&lt;config dir&gt;/tokens</c>.
 /// Each partition is its own item and its own lock, so account k of 1,000 costs what account 1 costs.</para>
 /// </summary>
@@ -26,7 +27,6 @@ public sealed class TokenStore
     public const string CertificatePasswordName = "application-certificate-password";
 
     static readonly ConcurrentDictionary<string, (IBlobStorage Storage, string? Reason)> Backends = new();
-    static readonly ConcurrentDictionary<string, bool> Warned = new();
     static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -35,6 +35,7 @@ public sealed class TokenStore
     };
 
     readonly IBlobStorage _blobs;
+    string? _pendingWarning;
 
     /// <param name="directory">The store directory.</param>
     /// <param name="protection">Null: the platform protection when it works, else owner-only files.
@@ -76,14 +77,34 @@ public sealed class TokenStore
     /// <summary>Why the platform protection was not used (null when it is, or when files were asked for).</summary>
     public string? FallbackReason { get; }
 
-    /// <summary>The warning about unprotected files, the first time it is asked for this directory in
-    /// this process; null afterwards and when the store is protected.</summary>
+    /// <summary>The warning about unprotected files, once: when this store wrote the first secret or token into a
+    /// fallback store that held none (so an admin hears it when a secret first lands in a plain file, not on every
+    /// command of every session). Null afterwards, and when the store is protected.</summary>
     public string? TakeWarning()
     {
-        if (Protection != TokenStoreProtection.OwnerOnlyFile || FallbackReason is null) return null;
-        if (!Warned.TryAdd(Directory, true)) return null;
-        return $"No protected storage works here ({FallbackReason}); tokens and secrets are kept in owner-only (0600) files in '{Directory}', " +
-               "readable by this user and root. Use a host with DPAPI, Keychain or a running Secret Service (libsecret) to encrypt them.";
+        var warning = _pendingWarning;
+        _pendingWarning = null;
+        return warning;
+    }
+
+    /// <summary>The text of the fallback warning: where the items are, why no protection works, and what to do.</summary>
+    public string UnprotectedWarning() =>
+        $"The secret or token was stored unencrypted in an owner-only (0600) file in '{Directory}', readable by this user and root: " +
+        $"no protected storage works here ({FallbackReason}). {ProtectionAdvice()} This is said once, when the first item is stored.";
+
+    static string ProtectionAdvice() =>
+        OperatingSystem.IsLinux()
+            ? "To encrypt them, run in a session with a D-Bus session bus and an unlocked Secret Service keyring (for example gnome-keyring with libsecret-1-0 installed), or keep the folder on an encrypted disk; set $env:OUTLOOKOAUTH_TOKEN_STORE to move it."
+            : "To encrypt them, use a user session where DPAPI (Windows) or the login Keychain (macOS) is available; set $env:OUTLOOKOAUTH_TOKEN_STORE to move the folder.";
+
+    /// <summary>Called before an item is written: the first item of an unprotected fallback store queues the warning.</summary>
+    void NoteWrite()
+    {
+        if (Protection != TokenStoreProtection.OwnerOnlyFile || FallbackReason is null || _pendingWarning is not null) return;
+        bool empty;
+        try { empty = !System.IO.Directory.Exists(Directory) || !System.IO.Directory.EnumerateFiles(Directory, "*.bin").Any(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { empty = true; }
+        if (empty) _pendingWarning = UnprotectedWarning();
     }
 
     // ---- partitions -------------------------------------------------------------------------
@@ -114,6 +135,7 @@ public sealed class TokenStore
     public void Save(MailServer server, TokenMetadata metadata, byte[]? cache)
     {
         var key = PartitionKey(server);
+        if (cache is not null) NoteWrite();
         OwnerOnlyFileStorage.EnsureDirectory(Directory);
         if (cache is not null) _blobs.Write("cache-" + key, cache);
         OwnerOnlyFileStorage.WriteOwnerOnly(Directory, MetadataPath(key), JsonSerializer.SerializeToUtf8Bytes(metadata, Json));
@@ -152,6 +174,7 @@ public sealed class TokenStore
     public void SetSecret(string name, string value)
     {
         ArgumentException.ThrowIfNullOrEmpty(value);
+        NoteWrite();
         _blobs.Write(name, Encoding.UTF8.GetBytes(value));
     }
 

@@ -120,7 +120,7 @@ public static class ConnectionHints
             };
 
         var defaultEndpoint = smtp ? "smtp.office365.com:587 with STARTTLS" : "outlook.office365.com:993 with SSL";
-        var seconds = c.Timeout is { } t ? $" within {MailConnection.Seconds(t)}" : "";
+        var seconds = c.Timeout is { } t ? $" within {MailClientConnector.Seconds(t)}" : "";
         return c.Failure switch
         {
             MailFailure.HostNotFound => ("HostNotFound",

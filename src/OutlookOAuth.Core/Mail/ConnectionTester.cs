@@ -1,37 +1,34 @@
 using System.Diagnostics;
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Net.Smtp;
+using MailKit.Security;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Identity;
 using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Mail;
 
-public sealed class ConnectionTestOptions
-{
-    /// <summary>Limit of each network step and of getting the token.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>RCPT TO of the SMTP probe; default: the server's username.</summary>
-    public string? Recipient { get; init; }
-    /// <summary>Certificate trust; default: system roots plus $env:OUTLOOKOAUTH_CA_FILE (read once per tester).</summary>
-    public CertificateTrust? Trust { get; init; }
-}
-
 /// <summary>
-/// Odoo's "Test Connection", done properly: for an outgoing server connect, STARTTLS, AUTH XOAUTH2 (reply checked),
-/// MAIL FROM (an address the FROM filter allows), RCPT TO, DATA expecting 354, then the connection is closed so nothing
-/// is sent; for an incoming server connect over TLS, AUTHENTICATE XOAUTH2, SELECT INBOX, LOGOUT. Every failure becomes a
+/// Odoo's "Test Connection", done properly, on MailKit through <see cref="MailClientConnector"/>: for an outgoing server
+/// connect, STARTTLS, AUTH XOAUTH2 (reply checked), MAIL FROM (an address the FROM filter allows), RCPT TO, DATA expecting
+/// 354 (sent through the protected SendCommandAsync of a small SmtpClient subclass), then the connection is closed so
+/// nothing is sent; for an incoming server connect over TLS, AUTHENTICATE XOAUTH2, SELECT INBOX, LOGOUT. Every failure becomes a
 /// <see cref="ConnectionTestResult"/> with the stage, codes, server text and a hint; only cancellation throws.
 /// </summary>
 public sealed class ConnectionTester
 {
     readonly IAccessTokenProvider _tokens;
     readonly ConnectionTestOptions _options;
-    readonly Lazy<CertificateTrust> _trust;
+    readonly Lazy<MailClientConnector> _connector;
 
     public ConnectionTester(IAccessTokenProvider tokens, ConnectionTestOptions? options = null)
     {
         _tokens = tokens;
         _options = options ?? new ConnectionTestOptions();
-        _trust = new Lazy<CertificateTrust>(() => _options.Trust ?? CertificateTrust.FromEnvironment());
+        // Without an explicit trust the connector reads $env:OUTLOOKOAUTH_CA_FILE once, when the first test connects.
+        _connector = new Lazy<MailClientConnector>(() => new MailClientConnector(new MailClientOptions { Timeout = _options.Timeout, Trust = _options.Trust }));
     }
 
     public ConnectionTestOptions Options => _options;
@@ -63,136 +60,183 @@ public sealed class ConnectionTester
         }
     }
 
-    /// <summary>The state of one test: stage clock, connection, token and what the probe used.</summary>
+    /// <summary>The state of one test: stage clock, client, token and what the probe used.</summary>
     sealed class Run : IDisposable
     {
         readonly ConnectionTester _tester;
         readonly MailServer _server;
-        readonly ITranscriptSink? _transcript;
+        readonly MailProtocolTranscript _log;
         readonly List<ConnectionTestStageTiming> _timings = new();
         readonly long _started = Stopwatch.GetTimestamp();
-        MailConnection? _connection;
+        MailService? _client;
         AccessToken? _token;
         string? _sender, _recipient, _tls, _summary;
         long? _messages;
 
-        public Run(ConnectionTester tester, MailServer server, ITranscriptSink? transcript) => (_tester, _server, _transcript) = (tester, server, transcript);
+        public Run(ConnectionTester tester, MailServer server, ITranscriptSink? transcript) =>
+            (_tester, _server, _log) = (tester, server, MailClientConnector.CreateTranscript(server, transcript));
 
         public ConnectionTestStage Stage { get; private set; } = ConnectionTestStage.Token;
 
-        MailConnectionOptions ConnectionOptions => new() { Timeout = _tester._options.Timeout, Trust = _tester._trust.Value, Transcript = _transcript };
+        MailClientConnector Connector => _tester._connector.Value;
 
         async Task Step(ConnectionTestStage stage, Func<Task> action)
         {
             Stage = stage;
             var t0 = Stopwatch.GetTimestamp();
             try { await action().ConfigureAwait(false); }
+            catch (MailProtocolException e) when (e.Stage is { } s && s != stage)
+            {
+                Stage = s;
+                throw;
+            }
             finally
             {
                 _timings.Add(new ConnectionTestStageTiming(stage, Stopwatch.GetElapsedTime(t0)));
-                if (_connection?.TlsProtocol is { } p) _tls = p.ToString();
             }
         }
 
         async Task<bool> TokenAsync(CancellationToken ct)
         {
             if (!_server.UsesOutlookOAuth) return false;
-            await Step(ConnectionTestStage.Token, async () =>
-            {
-                var token = await _tester._tokens.GetAccessTokenAsync(_server, ct).WaitAsync(_tester._options.Timeout, ct).ConfigureAwait(false);
-                if (string.IsNullOrWhiteSpace(token.Value))
-                    throw new OAuthException("EmptyAccessToken", $"The token provider returned no access token for '{_server.Name}'.");
-                _token = token;
-            }).ConfigureAwait(false);
+            await Step(ConnectionTestStage.Token, async () => _token = await Connector.GetAccessTokenAsync(_server, _tester._tokens, ct).ConfigureAwait(false)).ConfigureAwait(false);
             return true;
         }
 
-        async Task OpenAsync(CancellationToken ct) =>
-            _connection = await MailConnection.OpenAsync(_server.HostName, _server.Port, ConnectionOptions, ct).ConfigureAwait(false);
+        /// <summary>The Connect and Tls stages: TCP, then greeting, EHLO/CAPABILITY and TLS in MailKit's ConnectAsync. The
+        /// time before STARTTLS counts for Connect, the rest for Tls (all of it for implicit TLS).</summary>
+        async Task ConnectAsync(MailService client, CancellationToken ct)
+        {
+            _client = client;
+            Connector.Configure(client, _log);
+            Stage = ConnectionTestStage.Connect;
+            var t0 = Stopwatch.GetTimestamp();
+            Socket socket;
+            try
+            {
+                socket = await Connector.OpenSocketAsync(_server, _log, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                _timings.Add(new ConnectionTestStageTiming(ConnectionTestStage.Connect, Stopwatch.GetElapsedTime(t0)));
+                throw;
+            }
+            var implicitTls = MailClientConnector.SecureSocketOptionsFor(_server) == SecureSocketOptions.SslOnConnect;
+            var tcp = Stopwatch.GetTimestamp();
+            try
+            {
+                await Connector.StartSessionAsync(client, _server, socket, _log, ct).ConfigureAwait(false);
+            }
+            catch (MailProtocolException e) when (e.Stage is { } s)
+            {
+                Stage = s;
+                throw;
+            }
+            finally
+            {
+                var end = Stopwatch.GetTimestamp();
+                var split = implicitTls ? tcp : _log.StartTlsSentAt ?? end;
+                _timings.Add(new ConnectionTestStageTiming(ConnectionTestStage.Connect, Stopwatch.GetElapsedTime(t0, split)));
+                if (implicitTls || _log.StartTlsSentAt is not null)
+                {
+                    if (Stage == ConnectionTestStage.Connect) Stage = ConnectionTestStage.Tls;
+                    _timings.Add(new ConnectionTestStageTiming(ConnectionTestStage.Tls, Stopwatch.GetElapsedTime(split, end)));
+                }
+            }
+            if (client.IsSecure) _tls = client.SslProtocol.ToString();
+        }
 
-        string SaslUser => string.IsNullOrWhiteSpace(_token!.Username) ? _server.Username : _token.Username;
+        async Task AuthenticateAsync(CancellationToken ct) =>
+            await Step(ConnectionTestStage.Authenticate, () => Connector.AuthenticateAsync(_client!, _server, _token!, _log, ct)).ConfigureAwait(false);
+
+        string SaslUser => MailClientConnector.SaslUser(_server, _token!);
 
         public async Task SmtpAsync(OutgoingMailServer server, CancellationToken ct)
         {
             var oauth = await TokenAsync(ct).ConfigureAwait(false);
-            SmtpSession? smtp = null;
-            await Step(ConnectionTestStage.Connect, async () =>
-            {
-                await OpenAsync(ct).ConfigureAwait(false);
-                smtp = new SmtpSession(_connection!);
-                if (server.Encryption == SmtpEncryption.Ssl) return;
-                await smtp.ReadGreetingAsync(ct).ConfigureAwait(false);
-                await smtp.EhloAsync(null, ct).ConfigureAwait(false);
-            }).ConfigureAwait(false);
-            if (server.Encryption != SmtpEncryption.None)
-                await Step(ConnectionTestStage.Tls, async () =>
-                {
-                    if (server.Encryption == SmtpEncryption.Ssl)
-                    {
-                        await _connection!.StartTlsAsync(ct).ConfigureAwait(false);
-                        await smtp!.ReadGreetingAsync(ct).ConfigureAwait(false);
-                    }
-                    else await smtp!.StartTlsAsync(ct).ConfigureAwait(false);
-                    await smtp.EhloAsync(null, ct).ConfigureAwait(false);
-                }).ConfigureAwait(false);
+            var smtp = new ProbeSmtpClient(_log);
+            await ConnectAsync(smtp, ct).ConfigureAwait(false);
             if (!oauth) throw new AuthenticationNotTestedException();
             try
             {
-                await Step(ConnectionTestStage.Authenticate, () => smtp!.AuthenticateXOAuth2Async(SaslUser, _token!.Value, ct)).ConfigureAwait(false);
+                await AuthenticateAsync(ct).ConfigureAwait(false);
                 _sender = ProbeSender(server);
                 _recipient = _tester._options.Recipient ?? server.Username;
-                await Step(ConnectionTestStage.Sender, () => smtp!.MailFromAsync(_sender, ct)).ConfigureAwait(false);
-                await Step(ConnectionTestStage.Recipient, () => smtp!.RcptToAsync(_recipient, ct)).ConfigureAwait(false);
-                await Step(ConnectionTestStage.Data, () => smtp!.DataAsync(ct)).ConfigureAwait(false);
+                await Step(ConnectionTestStage.Sender, () => CommandAsync(smtp, $"MAIL FROM:<{CheckAddress(_sender)}>", 250, ct)).ConfigureAwait(false);
+                await Step(ConnectionTestStage.Recipient, () => CommandAsync(smtp, $"RCPT TO:<{CheckAddress(_recipient)}>", 250, ct)).ConfigureAwait(false);
+                await Step(ConnectionTestStage.Data, () => CommandAsync(smtp, "DATA", 354, ct)).ConfigureAwait(false);
             }
-            catch (SmtpCommandException)
+            catch (MailProtocolException e) when (e.Failure == MailFailure.Rejected)
             {
                 // The server is responsive: end the session politely (best effort, never longer than a second).
-                using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                quick.CancelAfter(TimeSpan.FromSeconds(1));
-                try { await smtp!.QuitAsync(quick.Token).ConfigureAwait(false); }
-                catch (Exception e) when (e is MailProtocolException or OperationCanceledException) { }
+                await QuitAsync(smtp, ct).ConfigureAwait(false);
                 throw;
             }
             // In data mode QUIT or RSET would be message content: closing the connection abandons the transaction.
-            _connection!.Info("354 received: closing the connection so that nothing is sent");
+            _log.Info("354 received: closing the connection so that nothing is sent");
             _summary = $"XOAUTH2 accepted for '{SaslUser}'; MAIL FROM <{_sender}>, RCPT TO <{_recipient}> and DATA accepted; nothing was sent.";
+        }
+
+        /// <summary>One probe command through MailKit's protocol engine; a reply other than <paramref name="expected"/>
+        /// (250 also accepts 251) is a refusal of the current stage.</summary>
+        async Task CommandAsync(ProbeSmtpClient smtp, string command, int expected, CancellationToken ct)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(_tester._options.Timeout);
+            SmtpResponse response;
+            try
+            {
+                response = await smtp.CommandAsync(command, cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                throw Connector.Map(cts.IsCancellationRequested ? new TimeoutException(command.Split(' ')[0], e) : e, _server, Stage, _log,
+                    _token?.AppOnly ?? false, _sender, _recipient);
+            }
+            var code = (int)response.StatusCode;
+            if (code == expected || (expected == 250 && code == 251)) return;
+            throw Connector.Refused(_server, Stage, code, response.Response, _token?.AppOnly ?? false, _sender, _recipient);
+        }
+
+        static async Task QuitAsync(MailService client, CancellationToken ct)
+        {
+            if (!client.IsConnected) return;
+            using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            quick.CancelAfter(TimeSpan.FromSeconds(1));
+            try { await client.DisconnectAsync(true, quick.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OutOfMemoryException) { }
+        }
+
+        static string CheckAddress(string address)
+        {
+            if (string.IsNullOrEmpty(address) || address.Any(c => char.IsControl(c) || c is '<' or '>' or ' '))
+                throw new ArgumentException($"'{address}' is not a valid envelope address.", nameof(address));
+            return address;
         }
 
         public async Task ImapAsync(IncomingMailServer server, CancellationToken ct)
         {
             var oauth = await TokenAsync(ct).ConfigureAwait(false);
-            ImapSession? imap = null;
-            await Step(ConnectionTestStage.Connect, async () =>
-            {
-                await OpenAsync(ct).ConfigureAwait(false);
-                imap = new ImapSession(_connection!);
-                if (server.Ssl) return;
-                await imap.ReadGreetingAsync(ct).ConfigureAwait(false);
-                await imap.CapabilityAsync(ct).ConfigureAwait(false);
-            }).ConfigureAwait(false);
-            await Step(ConnectionTestStage.Tls, async () =>
-            {
-                if (server.Ssl)
-                {
-                    await _connection!.StartTlsAsync(ct).ConfigureAwait(false);
-                    await imap!.ReadGreetingAsync(ct).ConfigureAwait(false);
-                    if (imap.Capabilities.Count == 0) await imap.CapabilityAsync(ct).ConfigureAwait(false);
-                }
-                else await imap!.StartTlsAsync(ct).ConfigureAwait(false);
-            }).ConfigureAwait(false);
+            var imap = new ImapClient(_log);
+            await ConnectAsync(imap, ct).ConfigureAwait(false);
             if (!oauth) throw new AuthenticationNotTestedException();
-            await Step(ConnectionTestStage.Authenticate, () => imap!.AuthenticateXOAuth2Async(SaslUser, _token!.Value, ct)).ConfigureAwait(false);
-            ImapMailbox? inbox = null;
-            await Step(ConnectionTestStage.Select, async () => inbox = await imap!.SelectAsync("INBOX", ct).ConfigureAwait(false)).ConfigureAwait(false);
-            _messages = inbox!.Exists;
-            using (var quick = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            await AuthenticateAsync(ct).ConfigureAwait(false);
+            await Step(ConnectionTestStage.Select, async () =>
             {
-                quick.CancelAfter(TimeSpan.FromSeconds(1));
-                try { await imap!.LogoutAsync(quick.Token).ConfigureAwait(false); }
-                catch (Exception e) when (e is MailProtocolException or OperationCanceledException) { }
-            }
-            _summary = $"XOAUTH2 accepted for '{SaslUser}'; INBOX selected ({inbox.Exists} messages).";
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                cts.CancelAfter(_tester._options.Timeout);
+                try
+                {
+                    await imap.Inbox.OpenAsync(FolderAccess.ReadWrite, cts.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    throw Connector.Map(cts.IsCancellationRequested ? new TimeoutException("SELECT", e) : e, _server, ConnectionTestStage.Select, _log, _token?.AppOnly ?? false);
+                }
+                _messages = imap.Inbox.Count;
+            }).ConfigureAwait(false);
+            await QuitAsync(imap, ct).ConfigureAwait(false);
+            _summary = $"XOAUTH2 accepted for '{SaslUser}'; INBOX selected ({_messages} messages).";
         }
 
         ConnectionTestResult Result(bool success, string message, string? errorId = null, string? hint = null,
@@ -217,32 +261,27 @@ public sealed class ConnectionTester
                         "AuthenticationNotTested", "Only Outlook OAuth (XOAUTH2) servers are tested completely; set the server's Authentication to outlook to test sign-in.");
                 case OAuthException o:
                     return Result(false, o.Message, o.ErrorId, ConnectionHints.TokenHint(_server, o.Hint));
-                case TimeoutException when Stage == ConnectionTestStage.Token:
-                    return Result(false, $"The token provider did not answer within {MailConnection.Seconds(_tester._options.Timeout)}.", "TokenTimeout",
-                        "Check that this machine reaches the Entra token endpoint (login.microsoftonline.com) and retry.");
                 case MailProtocolException m:
-                    int? code = null;
-                    string? enhanced = null, text = null, challenge = null;
-                    if (m is SmtpCommandException s) (code, enhanced, text, challenge) = (s.Reply.Code, s.Reply.EnhancedCode, s.Reply.Text, s.Challenge);
-                    if (m is ImapCommandException i)
-                    {
-                        enhanced = i.Response.ResponseCodeName;
-                        text = $"{i.Response.Status.ToString().ToUpperInvariant()} {(i.Response.ResponseCode is null ? "" : $"[{i.Response.ResponseCode}] ")}{i.Response.Text}".TrimEnd();
-                        challenge = i.Challenge;
-                    }
-                    if (challenge is not null) text = $"{text} (error challenge: {TranscriptRedaction.Redact(challenge)})".TrimStart();
-                    var context = new ConnectionFailureContext(_server, Stage, m.Failure, _connection is not null, code, enhanced, text,
-                        _token?.AppOnly ?? false, _sender, _recipient, _tester._options.Timeout);
-                    var (id, hint) = ConnectionHints.Describe(context);
-                    return Result(false, m.Message, id, hint, code, enhanced, text);
+                    return Result(false, m.Message, m.ErrorId, m.Hint, m.ReplyCode, m.EnhancedCode, m.ServerText);
                 default:
                     return Result(false, $"Unexpected error at the {Stage} stage: {e.Message}", Stage == ConnectionTestStage.Token ? "TokenError" : "UnexpectedError",
                         Stage == ConnectionTestStage.Token ? ConnectionHints.TokenHint(_server, null) : null);
             }
         }
 
-        public void Dispose() => _connection?.Dispose();
+        public void Dispose()
+        {
+            if (_client is null) _log.Dispose();
+            else _client.Dispose(); // closes the connection (after 354: abandons the transaction) and the transcript
+        }
     }
 
     sealed class AuthenticationNotTestedException : Exception;
+
+    /// <summary>MailKit's SMTP client with its protocol engine open for the probe's MAIL FROM, RCPT TO and DATA (SendAsync
+    /// would send a message; the probe stops at 354).</summary>
+    sealed class ProbeSmtpClient(IProtocolLogger log) : SmtpClient(log)
+    {
+        public Task<SmtpResponse> CommandAsync(string command, CancellationToken ct) => SendCommandAsync(command, ct);
+    }
 }

@@ -21,7 +21,7 @@ public enum MailFailure
     ConnectionClosed,
     /// <summary>The server broke the protocol (malformed reply, line too long).</summary>
     ProtocolViolation,
-    /// <summary>The server answered with a negative reply (see the command exception for the reply).</summary>
+    /// <summary>The server answered with a negative reply (ReplyCode, EnhancedCode and ServerText of the exception hold it).</summary>
     Rejected,
     /// <summary>The server does not offer what is needed (STARTTLS, XOAUTH2).</summary>
     NotSupported,
@@ -30,35 +30,22 @@ public enum MailFailure
 /// <summary>A failure of the SMTP/IMAP client. Messages name the endpoint and the step, never a secret.</summary>
 public class MailProtocolException : Exception
 {
+    string? _errorId;
+
     public MailProtocolException(MailFailure failure, string message, Exception? inner = null) : base(message, inner) =>
         Failure = failure;
 
     public MailFailure Failure { get; }
-}
-
-/// <summary>An SMTP command got an unexpected reply.</summary>
-public sealed class SmtpCommandException : MailProtocolException
-{
-    public SmtpCommandException(string command, SmtpReply reply, string? challenge = null)
-        : base(MailFailure.Rejected, $"The server answered {command} with {reply}") =>
-        (Command, Reply, Challenge) = (command, reply, challenge);
-
-    /// <summary>The verb of the command (never its arguments when they are secret).</summary>
-    public string Command { get; }
-    public SmtpReply Reply { get; }
-    /// <summary>The decoded error challenge of a failed SASL exchange (XOAUTH2 sends a JSON object), if any.</summary>
-    public string? Challenge { get; }
-}
-
-/// <summary>An IMAP command ended with NO or BAD (or the server said BYE).</summary>
-public sealed class ImapCommandException : MailProtocolException
-{
-    public ImapCommandException(string command, ImapResponse response, string? challenge = null)
-        : base(MailFailure.Rejected, $"The server answered {command} with {response.Status} {response.Text}".TrimEnd()) =>
-        (Command, Response, Challenge) = (command, response, challenge);
-
-    public string Command { get; }
-    public ImapResponse Response { get; }
-    /// <summary>The decoded error challenge of a failed SASL exchange (XOAUTH2 sends a JSON object), if any.</summary>
-    public string? Challenge { get; }
+    /// <summary>The step that failed (<see cref="MailClientConnector"/> sets it: Connect, Tls or Authenticate).</summary>
+    public ConnectionTestStage? Stage { get; init; }
+    /// <summary>A stable id for the ErrorRecord (from <see cref="ConnectionHints"/>); the failure kind when none was given.</summary>
+    public string ErrorId { get => _errorId ?? Failure.ToString(); init => _errorId = value; }
+    /// <summary>What the admin should do (the ErrorRecord's RecommendedAction), when known.</summary>
+    public string? Hint { get; init; }
+    /// <summary>The SMTP reply code of a refusal (535, 550, ...); null for IMAP and non-reply failures.</summary>
+    public int? ReplyCode { get; init; }
+    /// <summary>The SMTP enhanced status code (5.7.139), or the IMAP response code (AUTHENTICATIONFAILED).</summary>
+    public string? EnhancedCode { get; init; }
+    /// <summary>The server's text of the refusal (SMTP reply text, or the IMAP status line without the tag).</summary>
+    public string? ServerText { get; init; }
 }

@@ -18,13 +18,25 @@ public static class ConfigurationRules
     public const string DuplicateIncomingUsername = "OOC011";
     public const string InvalidParameter = "OOC012";
     public const string InvalidServer = "OOC013";
+    public const string PortEncryptionMismatch = "OOC014";
+    public const string WildcardFilterEntry = "OOC015";
+    public const string UsernameTrailingDot = "OOC016";
+    public const string MailboxSpelledTwice = "OOC017";
+    public const string PasswordServerWithoutPassword = "OOC018";
+    public const string ParameterNeverRead = "OOC019";
 }
 
 /// <summary>Checks a whole configuration for the mistakes that make Odoo's server choice go wrong.
 /// Pure: reads the configuration, changes nothing. Findings come in rule-id order.</summary>
 public static class ConfigurationDoctor
 {
-    public static IReadOnlyList<ConfigurationFinding> Check(OutlookConfiguration configuration)
+    static FindingTargetType TypeOf(MailServer s) =>
+        s.Direction == MailServerDirection.Outgoing ? FindingTargetType.OutgoingServer : FindingTargetType.IncomingServer;
+
+    /// <param name="configuration">The configuration to check.</param>
+    /// <param name="hasPassword">Whether a password-authentication server has its password in the token store
+    /// (OOC018); null skips that rule (no store at hand).</param>
+    public static IReadOnlyList<ConfigurationFinding> Check(OutlookConfiguration configuration, Func<OutgoingMailServer, bool>? hasPassword = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var findings = new List<ConfigurationFinding>();
@@ -189,6 +201,74 @@ public static class ConfigurationDoctor
                 Add(ConfigurationRules.InvalidParameter, FindingSeverity.Error, FindingTargetType.Parameter, key,
                     $"Invalid value for system parameter '{key}': {reason}",
                     $"Set-MailSystemParameter -Name {key} -Value <valid value>");
+
+        // OOC014: implicit TLS (465) and STARTTLS (587, 25) are different protocols; the wrong pair never connects.
+        foreach (var o in configuration.OutgoingServers)
+        {
+            if (o.Port == 465 && o.Encryption == SmtpEncryption.StartTls)
+                Add(ConfigurationRules.PortEncryptionMismatch, FindingSeverity.Error, Out, o.Name,
+                    $"'{o.Name}' uses STARTTLS on port 465, the port of implicit TLS (SMTPS): the server starts with a TLS handshake and never answers the plain greeting STARTTLS waits for, so every connection times out.",
+                    o.UsesOutlookOAuth ? $"Set-OutlookMailServer -Name '{o.Name}' -Port 587 (Microsoft 365: STARTTLS on 587)" : $"Set-OutlookMailServer -Name '{o.Name}' -Port 587, or -Encryption Ssl to keep port 465");
+            else if (o.Port is 587 or 25 && o.Encryption == SmtpEncryption.Ssl && !o.UsesOutlookOAuth) // Outlook: OOC013 says it
+                Add(ConfigurationRules.PortEncryptionMismatch, FindingSeverity.Error, Out, o.Name,
+                    $"'{o.Name}' uses implicit TLS (ssl) on port {o.Port}, a STARTTLS port: the server sends a plain greeting where a TLS handshake is expected, so the connection fails.",
+                    $"Set-OutlookMailServer -Name '{o.Name}' -Encryption StartTls, or -Port 465 to keep implicit TLS");
+        }
+
+        // OOC015: Odoo compares FROM filter entries literally: '*@example.com' is an address nobody has.
+        foreach (var o in configuration.OutgoingServers)
+            foreach (var entry in MailSyntax.SplitFilter(o.FromFilter))
+            {
+                var at = entry.LastIndexOf('@');
+                if (at < 0 || !entry[..at].Any(ch => ch is '*' or '?' or '%')) continue;
+                var domain = entry[(at + 1)..];
+                Add(ConfigurationRules.WildcardFilterEntry, FindingSeverity.Warning, Out, o.Name,
+                    $"The FROM filter of '{o.Name}' lists '{entry}': Odoo has no wildcards, it compares an entry with '@' to the whole sender address, so '{entry}' matches no sender. A domain is written without '@' (neither '*@{domain}' nor '@{domain}').",
+                    $"Set-OutlookMailServer -Name '{o.Name}' -FromFilter {domain}   (or list the full addresses)");
+            }
+
+        // OOC016: 'alice@example.com.' is a valid address to the syntax, but it is sent as written in XOAUTH2 and the sign-in hint.
+        foreach (var server in configuration.AllServers)
+        {
+            var user = server.Username.Trim();
+            if (!server.UsesOutlookOAuth || !user.EndsWith('.') || !user.Contains('@')) continue;
+            Add(ConfigurationRules.UsernameTrailingDot, FindingSeverity.Error, TypeOf(server), server.Name,
+                $"The username '{user}' of '{server.Name}' ends with a dot: it is sent as written (sign-in hint, XOAUTH2 user), Microsoft 365 knows no such account, and the sign-in or AUTH fails.",
+                $"Set-OutlookMailServer -Name '{server.Name}'{(server.Direction == MailServerDirection.Incoming ? " -Direction Incoming" : "")} -Username {user.TrimEnd('.')}");
+        }
+
+        // OOC017: the Unicode and punycode spellings of one mailbox are one account but two
+        // servers, two token partitions and two sign-ins.
+        foreach (var direction in new[] { MailServerDirection.Outgoing, MailServerDirection.Incoming })
+        {
+            var spellings = new Dictionary<string, MailServer>(StringComparer.Ordinal);
+            foreach (var server in configuration.Servers(direction))
+            {
+                if (MailSyntax.NormalizeAddress(server.Username) is not { } normal) continue;
+                if (!spellings.TryAdd(normal, server))
+                {
+                    var first = spellings[normal];
+                    if (string.Equals(first.Username.Trim(), server.Username.Trim(), StringComparison.OrdinalIgnoreCase)) continue; // same text: OOC011 / OOC007
+                    Add(ConfigurationRules.MailboxSpelledTwice, FindingSeverity.Warning, TypeOf(server), server.Name,
+                        $"The {direction.ToString().ToLowerInvariant()} servers '{first.Name}' ({first.Username.Trim()}) and '{server.Name}' ({server.Username.Trim()}) are the same mailbox {normal} spelled two ways (the Unicode and the punycode form of its domain): one account, but two servers, two sign-ins and two sets of tokens.",
+                        $"Keep one of them: Remove-OutlookMailServer -Name '{server.Name}'{(direction == MailServerDirection.Incoming ? " -Direction Incoming" : "")}, and change the FROM filter of '{first.Name}' if needed.");
+                }
+            }
+        }
+
+        // OOC018: a password server whose password is not in the token store cannot authenticate.
+        if (hasPassword is not null)
+            foreach (var o in configuration.OutgoingServers.Where(o => o.Authentication == ServerAuthentication.Password))
+                if (!hasPassword(o))
+                    Add(ConfigurationRules.PasswordServerWithoutPassword, FindingSeverity.Error, Out, o.Name,
+                        $"'{o.Name}' uses password authentication, but no password for it is in the token store: AUTH cannot be sent, and the relay refuses the mail (530 authentication required) or, if it is open, the server is not the one you meant.",
+                        $"For Microsoft 365 switch it to OAuth: Set-OutlookMailServer -Name '{o.Name}' -Authentication Outlook (then Connect-OutlookAccount). For another relay, store its password in the token store of this configuration (item {"password-<partition>"}), never in the YAML.");
+
+        // OOC019: Odoo reads its keys exactly as written.
+        foreach (var key in configuration.Parameters.Keys)
+            if (SystemParameters.CheckName(key) is { } problem)
+                Add(ConfigurationRules.ParameterNeverRead, FindingSeverity.Warning, FindingTargetType.Parameter, key,
+                    problem.Message, $"Remove it: Set-MailSystemParameter -Name '{key}' -Value $null. {problem.Hint}".TrimEnd());
 
         return findings.OrderBy(f => f.RuleId, StringComparer.Ordinal).ToList(); // stable: keeps server order within a rule
     }

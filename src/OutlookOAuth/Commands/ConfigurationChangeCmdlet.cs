@@ -107,9 +107,7 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
     /// <summary>The decision of ShouldProcess for a validated change: Save, Preview (-WhatIf) or Skip (declined).</summary>
     protected ChangeDecision Decide(string action)
     {
-        var description = $"Performing the operation \"{action}\" on target \"{Batch.ConfigPath}\".";
-        if (ShouldProcess(description, $"Are you sure you want to perform this action?{Environment.NewLine}{description}", "Confirm", out var reason))
-            return ChangeDecision.Save;
+        if (ShouldProcess(Batch.ConfigPath, action, out var reason)) return ChangeDecision.Save;
         return reason == ShouldProcessReason.WhatIf ? ChangeDecision.Preview : ChangeDecision.Skip;
     }
 

@@ -27,6 +27,7 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
     /// <summary>The server whose account signs in (binds from server objects and CSV rows).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ServerNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Outgoing or Incoming; needed only when both directions have a server of that name.</summary>
@@ -72,6 +73,7 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
                 var request = SignInRequest.For(AppOnly, DeviceCode, RedirectUri, accounts.Application) with
                 {
                     Timeout = TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+                    PersonPresent = PersonPresent,
                 };
                 var connected = server;
                 WriteObject(Run((ui, ct) => accounts.ConnectAsync(connected, request, ui, ct)));
@@ -82,6 +84,7 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
         {
             Fail(e, (object?)server ?? Name);
         }
+        finally { WriteStoreWarnings(); }
     }
 
     protected override void EndProcessing() =>

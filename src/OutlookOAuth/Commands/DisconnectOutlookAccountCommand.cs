@@ -14,6 +14,7 @@ public sealed class DisconnectOutlookAccountCommand : IdentityCmdlet
     /// <summary>The server whose stored tokens are removed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ServerNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Outgoing or Incoming; needed only when both directions have a server of that name.</summary>

@@ -16,6 +16,7 @@ public sealed class GetMailSystemParameterCommand : OutlookCmdlet
     [Alias("Key")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SystemParameterNameCompleter))]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()
@@ -34,7 +35,11 @@ public sealed class GetMailSystemParameterCommand : OutlookCmdlet
             }
             if (!found && !WildcardPattern.ContainsWildcardCharacters(pattern))
                 WriteError(new ErrorRecord(new ItemNotFoundException($"The system parameter '{pattern}' is not set in '{Store.Path}'."),
-                    "ParameterNotFound", ErrorCategory.ObjectNotFound, pattern));
+                    "ParameterNotFound", ErrorCategory.ObjectNotFound, pattern)
+                {
+                    ErrorDetails = new ErrorDetails($"The system parameter '{pattern}' is not set in '{Store.Path}'.")
+                        { RecommendedAction = $"Set it with Set-MailSystemParameter -Name {pattern} -Value <value>; names are case-sensitive (Tab completes the known ones)." },
+                });
         }
     }
 }

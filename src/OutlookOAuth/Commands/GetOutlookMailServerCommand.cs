@@ -17,6 +17,7 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ServerNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Only outgoing (SMTP) or only incoming (IMAP) servers.</summary>

@@ -6,13 +6,14 @@ using OutlookOAuth.Identity;
 
 namespace OutlookOAuth.Commands;
 
-/// <summary>Base of the account cmdlets: opens the token store of the configuration (warning once when it
-/// is not encrypted) and runs sign-ins in the background while the pipeline thread writes their messages
+/// <summary>Base of the account cmdlets: opens the token store of the configuration (warning once, when the first
+/// secret or token lands in an unencrypted fallback store) and runs sign-ins in the background while the pipeline thread writes their messages
 /// (warning + information streams) and answers their prompts. Ctrl+C cancels the sign-in.</summary>
 public abstract class IdentityCmdlet : OutlookCmdlet
 {
     readonly CancellationTokenSource _stop = new();
     readonly Dictionary<string, AccountService> _services = new(StringComparer.Ordinal);
+    readonly List<TokenStore> _stores = new();
 
     protected override void StopProcessing() => _stop.Cancel();
 
@@ -22,15 +23,22 @@ public abstract class IdentityCmdlet : OutlookCmdlet
         var path = Store.Path;
         if (_services.TryGetValue(path, out var service)) return service;
         service = new AccountService(path, LoadConfiguration());
-        if (service.Store.TakeWarning() is { } warning) WriteWarning(warning);
+        _stores.Add(service.Store);
         return _services[path] = service;
     }
 
     protected TokenStore OpenTokenStore()
     {
         var store = TokenStore.ForConfiguration(Store.Path);
-        if (store.TakeWarning() is { } warning) WriteWarning(warning);
+        _stores.Add(store);
         return store;
+    }
+
+    /// <summary>Writes the token store's one-time warning (the first item stored unencrypted), if one is due.</summary>
+    protected void WriteStoreWarnings()
+    {
+        foreach (var store in _stores)
+            if (store.TakeWarning() is { } warning) WriteWarning(warning);
     }
 
     /// <summary>Runs <paramref name="work"/> and relays its messages and prompts on this thread.</summary>
@@ -61,6 +69,7 @@ public abstract class IdentityCmdlet : OutlookCmdlet
 
     string? Ask(string prompt)
     {
+        if (!PersonPresent) throw new PSInvalidOperationException("No person can answer a prompt in this session.");
         var fields = new Collection<FieldDescription> { new("RedirectedUrl") { Label = prompt } };
         var answer = Host.UI.Prompt("Outlook sign-in", "Paste the full address of the page the sign-in ended on.", fields);
         return answer.TryGetValue("RedirectedUrl", out var value) ? value?.BaseObject?.ToString() : null;
@@ -71,8 +80,9 @@ public abstract class IdentityCmdlet : OutlookCmdlet
     {
         if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
         if (e is OperationCanceledException) throw new PipelineStoppedException();
-        if (e is OAuthException or ConfigurationValidationException or ConfigurationFileException or ConfigurationLockException or IOException or UnauthorizedAccessException)
-            WriteError(ToErrorRecord(e, target));
-        else throw e;
+        if (e is PipelineStoppedException) throw e;
+        // Anything else, expected or not, is still an error record with a stable id (OutlookOAuthError), never a
+        // System.* id that a runbook cannot match.
+        WriteError(ToErrorRecord(e, target));
     }
 }

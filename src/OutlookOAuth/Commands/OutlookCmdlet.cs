@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Management.Automation.Host;
 using OutlookOAuth.Configuration;
 
 namespace OutlookOAuth.Commands;
@@ -64,9 +65,67 @@ public abstract class OutlookCmdlet : PSCmdlet
             if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
                 WriteError(new ErrorRecord(
                     new ItemNotFoundException($"No {(direction is null ? "" : direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'."),
-                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern));
+                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern)
+                {
+                    ErrorDetails = new ErrorDetails($"No {(direction is null ? "" : direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'.")
+                        { RecommendedAction = ServerLookup.NotFoundHint },
+                });
             foreach (var server in matched) yield return server;
         }
+    }
+
+    /// <summary>True when a person can answer a prompt of this session: not <c>pwsh -NonInteractive</c>, not a
+    /// console whose input is redirected (a pipe, /dev/null, a scheduler), not a host without a user interface.</summary>
+    protected bool PersonPresent => Interaction.PersonPresent(Host);
+
+    /// <summary>Writes a warning that never becomes a prompt nobody can answer. With <c>-Debug</c> or
+    /// <c>$WarningPreference = 'Inquire'</c> PowerShell turns a warning into a "Continue?" question, which dies
+    /// without console input (NullReferenceException, "NonInteractive mode"); when no person is present the text goes
+    /// to the information stream instead (tag Warning), so the command goes on and the text can still be captured.
+    /// Hides <see cref="Cmdlet.WriteWarning"/> so every cmdlet of the module gets this behaviour.</summary>
+    protected new void WriteWarning(string text)
+    {
+        if (Interaction.WarningWouldPrompt(this) && !PersonPresent)
+        {
+            WriteInformation(new InformationRecord("WARNING: " + text, MyInvocation.MyCommand.Name) { Tags = { "Warning", "OutlookOAuth" } });
+            return;
+        }
+        try { base.WriteWarning(text); }
+        catch (Exception e) when (e is PSInvalidOperationException or HostException or NullReferenceException)
+        {
+            WriteInformation(new InformationRecord("WARNING: " + text, MyInvocation.MyCommand.Name) { Tags = { "Warning", "OutlookOAuth" } });
+        }
+    }
+
+    /// <summary>ShouldProcess that never asks a question nobody can answer: when -Confirm, or a ConfirmImpact at or above
+    /// $ConfirmPreference (Remove-OutlookMailServer), would prompt in a session without a person, the command stops
+    /// before changing anything with ConfirmationNotPossible and the way to run it unattended, instead of dying in the
+    /// host (NullReferenceException, "NonInteractive mode"). Hides <see cref="Cmdlet.ShouldProcess(string, string)"/>.</summary>
+    protected new bool ShouldProcess(string target, string action)
+    {
+        StopIfNobodyCanConfirm(target, action);
+        return base.ShouldProcess(target, action);
+    }
+
+    /// <summary>The same, telling why it answered false: <see cref="ShouldProcessReason.WhatIf"/> for -WhatIf (the
+    /// configuration cmdlets then keep the previewed change in their snapshot, as a real run would).</summary>
+    protected bool ShouldProcess(string target, string action, out ShouldProcessReason reason)
+    {
+        StopIfNobodyCanConfirm(target, action);
+        var description = $"Performing the operation \"{action}\" on target \"{target}\".";
+        return base.ShouldProcess(description, $"Are you sure you want to perform this action?{Environment.NewLine}{description}", "Confirm", out reason);
+    }
+
+    void StopIfNobodyCanConfirm(string target, string action)
+    {
+        if (Interaction.ConfirmationWouldPrompt(this) && !PersonPresent)
+            ThrowTerminatingError(new ErrorRecord(
+                new PSInvalidOperationException($"{MyInvocation.MyCommand.Name} asks for confirmation to {action} ({target}), and nobody can answer in this session; nothing was changed."),
+                "ConfirmationNotPossible", ErrorCategory.InvalidOperation, target)
+            {
+                ErrorDetails = new ErrorDetails($"{MyInvocation.MyCommand.Name} asks for confirmation to {action} ({target}), and nobody can answer in this session; nothing was changed.")
+                    { RecommendedAction = "Preview it with -WhatIf, then run it unattended with -Confirm:$false." },
+            });
     }
 
     /// <summary>Writes a non-terminating error with a stable id and the offending object.</summary>
@@ -77,11 +136,22 @@ public abstract class OutlookCmdlet : PSCmdlet
     protected void ThrowFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
         ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
 
+    static ErrorCategory MailErrorCategory(Mail.MailProtocolException m) => m.Failure switch
+    {
+        Mail.MailFailure.Timeout => ErrorCategory.OperationTimeout,
+        Mail.MailFailure.HostNotFound or Mail.MailFailure.ConnectionRefused or Mail.MailFailure.NetworkUnreachable or Mail.MailFailure.ConnectionClosed => ErrorCategory.ConnectionError,
+        Mail.MailFailure.CertificateNotTrusted or Mail.MailFailure.CertificateNameMismatch or Mail.MailFailure.TlsHandshakeFailed => ErrorCategory.SecurityError,
+        Mail.MailFailure.Rejected when m.Stage == Mail.ConnectionTestStage.Authenticate => ErrorCategory.AuthenticationError,
+        Mail.MailFailure.Rejected => ErrorCategory.PermissionDenied,
+        Mail.MailFailure.NotSupported => ErrorCategory.NotImplemented,
+        _ => ErrorCategory.ProtocolError,
+    };
+
     /// <summary>Maps core exceptions to error records: configuration errors keep their id and position.</summary>
     protected ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
     {
         ConfigurationFileException f => new ErrorRecord(f, f.ErrorId, ErrorCategory.ParserError, f.FilePath),
-        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, ErrorCategory.InvalidData, target)
+        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, v.ErrorId == "ServerNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, target)
             { ErrorDetails = v.Hint is null ? null : new ErrorDetails(v.Message) { RecommendedAction = v.Hint } },
         ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath)
             { ErrorDetails = new ErrorDetails(l.Message) { RecommendedAction = $"Wait for {l.Holder ?? "the other process"} to finish, then run the command again." } },
@@ -96,6 +166,8 @@ public abstract class OutlookCmdlet : PSCmdlet
             { ErrorDetails = a.Hint is null ? null : new ErrorDetails(a.Message) { RecommendedAction = a.Hint } },
         Identity.OAuthException o => new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target)
             { ErrorDetails = o.Hint is null ? null : new ErrorDetails(o.Message) { RecommendedAction = o.Hint } },
+        Mail.MailProtocolException m => new ErrorRecord(m, m.ErrorId, MailErrorCategory(m), target)
+            { ErrorDetails = m.Hint is null ? null : new ErrorDetails(m.Message) { RecommendedAction = m.Hint } },
         UnauthorizedAccessException => new ErrorRecord(exception, "ConfigurationAccessDenied", ErrorCategory.PermissionDenied, target),
         IOException => new ErrorRecord(exception, "ConfigurationIO", ErrorCategory.WriteError, target),
         _ => new ErrorRecord(exception, "OutlookOAuthError", ErrorCategory.NotSpecified, target),

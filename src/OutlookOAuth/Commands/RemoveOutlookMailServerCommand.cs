@@ -14,6 +14,7 @@ public sealed class RemoveOutlookMailServerCommand : ConfigurationChangeCmdlet
     /// <summary>The server to remove.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ServerNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Which server of that name; needed only when both directions have one.</summary>

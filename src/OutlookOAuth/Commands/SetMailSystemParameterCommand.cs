@@ -5,6 +5,9 @@ namespace OutlookOAuth.Commands;
 
 /// <summary>
 /// <para type="synopsis">Sets a system parameter such as mail.default.from or mail.catchall.domain; $null removes it.</para>
+/// <para type="description">Names are used exactly as Odoo reads them (case-sensitive): a name with surrounding
+/// whitespace, or a case variant of a known name (MAIL.CATCHALL.DOMAIN), is refused with the known name as the hint.
+/// An empty value is refused; only $null removes a parameter.</para>
 /// </summary>
 /// <example><code>Set-MailSystemParameter -Name mail.catchall.domain -Value example.com</code><para>Sets the catchall domain; with mail.default.from = notifications the notifications address is notifications@example.com.</para></example>
 /// <example><code>Set-MailSystemParameter -Name mail.bounce.alias -Value $null</code><para>Removes the parameter.</para></example>
@@ -16,9 +19,10 @@ public sealed class SetMailSystemParameterCommand : ConfigurationChangeCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Key")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SystemParameterNameCompleter))]
     public string Name { get; set; } = "";
 
-    /// <summary>The new value; $null or an empty string removes the parameter. Known parameters are validated.</summary>
+    /// <summary>The new value; $null removes the parameter (an empty or blank value is refused). Known parameters are validated.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [AllowNull, AllowEmptyString]
     public string? Value { get; set; }
@@ -28,7 +32,7 @@ public sealed class SetMailSystemParameterCommand : ConfigurationChangeCmdlet
 
     protected override void ProcessRecord()
     {
-        var value = string.IsNullOrEmpty(Value) ? null : Value;
+        var value = Value; // only $null removes: "" is refused by the core (EmptyParameterValue), never read as "remove"
         var action = value is null ? $"Remove system parameter '{Name}'" : $"Set system parameter '{Name}' = '{value}'";
         Apply(() =>
         {

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Security;
+using OutlookOAuth.Configuration;
 using OutlookOAuth.Identity;
 
 namespace OutlookOAuth.Commands;
@@ -16,21 +17,26 @@ namespace OutlookOAuth.Commands;
 [OutputType(typeof(OutlookApplicationInfo))]
 public sealed class SetOutlookApplicationCommand : IdentityCmdlet
 {
-    /// <summary>The Application (client) ID of the Entra app registration.</summary>
+    /// <summary>The Application (client) ID of the Entra app registration: a GUID (an empty or other value is refused).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [Alias("ApplicationId", "AppId")] public string? ClientId { get; set; }
-    /// <summary>common (default), organizations, a tenant id or a domain.</summary>
+    /// <summary>common (default), organizations, a tenant id or a domain: the authority becomes
+    /// https://login.microsoftonline.com/&lt;tenant&gt;/ (an explicit -Authority is dropped). Not together with -Authority.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [Alias("TenantId")] public string? Tenant { get; set; }
-    /// <summary>An explicit authority URL (wins over -Tenant); an empty string returns to the tenant's.</summary>
+    /// <summary>An explicit authority URL, which names its tenant itself (not together with -Tenant); an empty string
+    /// returns to the tenant's authority on login.microsoftonline.com.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [AllowEmptyString] public string? Authority { get; set; }
     /// <summary>The web redirect URI registered for the paste flow (e.g. https://odoo.example.com/microsoft_outlook/confirm).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [AllowEmptyString] public string? RedirectUri { get; set; }
-    /// <summary>The client secret VALUE (not its ID), kept in the token store.</summary>
+    /// <summary>The client secret VALUE (not its ID), kept in the token store. A GUID-shaped value is accepted with a
+    /// warning: it is almost always the secret's ID, which Entra refuses with AADSTS7000215.</summary>
     [Parameter] public SecureString? ClientSecret { get; set; }
-    /// <summary>Read the secret from this environment variable at run time (runbooks).</summary>
+    /// <summary>Read the secret from this environment variable at run time (runbooks); the variable must be set when
+    /// this runs.</summary>
     [Parameter] [AllowEmptyString] public string? ClientSecretFromEnvironment { get; set; }
     /// <summary>Remove the stored client secret.</summary>
     [Parameter] public SwitchParameter RemoveClientSecret { get; set; }
-    /// <summary>A PFX/PKCS#12 certificate file for client credentials; an empty string removes it.</summary>
+    /// <summary>A PFX/PKCS#12 certificate file for client credentials; an empty string removes it. Not together with
+    /// -CertificateThumbprint.</summary>
     [Parameter] [AllowEmptyString] public string? CertificatePath { get; set; }
     /// <summary>The password of the certificate file, kept in the token store.</summary>
     [Parameter] public SecureString? CertificatePassword { get; set; }
@@ -40,6 +46,19 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
     [Parameter] public DateTime? SecretExpiresOn { get; set; }
     /// <summary>Output the application settings as saved.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
+
+    /// <summary>The value the admin gave for a non-secret field (the error's TargetObject), else the configuration path.</summary>
+    object OffendingValue(string field) => field switch
+    {
+        nameof(ClientId) => ClientId ?? "",
+        nameof(Tenant) => Tenant ?? "",
+        nameof(Authority) => Authority ?? "",
+        nameof(RedirectUri) => RedirectUri ?? "",
+        nameof(ClientSecretFromEnvironment) => ClientSecretFromEnvironment ?? "",
+        nameof(CertificatePath) => CertificatePath ?? "",
+        nameof(CertificateThumbprint) => CertificateThumbprint ?? "",
+        _ => Store.Path,
+    };
 
     protected override void ProcessRecord()
     {
@@ -58,11 +77,21 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
             change.ClientSecret = SecretText.Reveal(ClientSecret);
             change.CertificatePassword = SecretText.Reveal(CertificatePassword);
             var info = OutlookApplication.Set(Store, OpenTokenStore(), change);
+            foreach (var advice in OutlookApplication.Advise(change)) WriteWarning(advice);
             if (PassThru) WriteObject(info);
+        }
+        catch (ConfigurationValidationException e)
+        {
+            Fail(e, OffendingValue(e.Field)); // never the change itself: it holds the secret
+        }
+        catch (OAuthException e) when (e.ErrorId is "CertificateUnreadable" or "CertificateWithoutPrivateKey")
+        {
+            Fail(e, OffendingValue(nameof(CertificatePath)));
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
-            Fail(e, Store.Path); // never the change itself: it holds the secret
+            Fail(e, Store.Path);
         }
+        finally { WriteStoreWarnings(); }
     }
 }

@@ -18,6 +18,7 @@ public sealed class SetOutlookMailServerCommand : ConfigurationChangeCmdlet
     /// <summary>The server to change (binds from server objects).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ServerNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Which server of that name; needed only when both directions have one.</summary>

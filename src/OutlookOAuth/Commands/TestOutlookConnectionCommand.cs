@@ -23,6 +23,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ServerNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Only outgoing or only incoming servers.</summary>

@@ -25,7 +25,16 @@ public sealed class TestOutlookMailConfigurationCommand : OutlookCmdlet
         IReadOnlyList<ConfigurationFinding> findings;
         try
         {
-            findings = ConfigurationDoctor.Check(store.LoadExisting());
+            var configuration = store.LoadExisting();
+            // The token store is opened only when a password server needs its password checked (OOC018): the doctor
+            // changes nothing, and opening a store creates its folder.
+            Func<Configuration.OutgoingMailServer, bool>? hasPassword = null;
+            if (configuration.OutgoingServers.Any(o => o.Authentication == Configuration.ServerAuthentication.Password))
+            {
+                var tokens = Identity.TokenStore.ForConfiguration(store.Path);
+                hasPassword = o => tokens.HasSecret(Identity.TokenStore.ServerPasswordName(o));
+            }
+            findings = ConfigurationDoctor.Check(configuration, hasPassword);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

@@ -22,6 +22,7 @@ public sealed class ApplicationAndHygieneTests : IClassFixture<LabFixture>, IDis
     public void Dispose() => _tmp.Dispose();
 
     ConfigurationStore Config => new(_tmp.ConfigPath);
+    const string AppId = "0b5e8a3c-1d2f-4e6a-8b9c-0d1e2f3a4b5c";
 
     [Fact]
     public void Set_saves_settings_to_the_yaml_and_the_secret_to_the_store_only()
@@ -49,19 +50,24 @@ public sealed class ApplicationAndHygieneTests : IClassFixture<LabFixture>, IDis
     [Fact]
     public void An_explicit_authority_wins_and_is_normalized()
     {
-        var info = OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = "cid", Tenant = "contoso.com", Authority = _lab.Authority.Authority + "oauth2/v2.0/" });
+        OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = AppId, Tenant = "contoso.com" });
+        var info = OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { Authority = _lab.Authority.Authority + "oauth2/v2.0/" });
         Assert.Equal(_lab.Authority.Authority, info.Authority);
         Assert.True(info.AuthorityIsExplicit);
+        var labTenant = OutlookAuthority.Parse(_lab.Authority.Authority).Tenant;
+        Assert.Equal(labTenant, info.Tenant); // never 'contoso.com' or 'common' beside another authority
         Assert.Equal(_lab.Authority.Authority, Config.Load().Application.Authority);
-        info = OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { Authority = "" });
+        info = OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { Tenant = "contoso.com" });
         Assert.Equal("https://login.microsoftonline.com/contoso.com/", info.Authority);
+        Assert.False(info.AuthorityIsExplicit);
     }
 
     [Fact]
     public void The_environment_variable_source_replaces_the_stored_secret()
     {
-        OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = "cid", ClientSecret = "stored-secret-1" });
-        var info = OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientSecretFromEnvironment = "RUNBOOK_SECRET" });
+        OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = AppId, ClientSecret = "stored-secret-1" });
+        var info = OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientSecretFromEnvironment = "RUNBOOK_SECRET" },
+            getEnvironment: n => n == "RUNBOOK_SECRET" ? "runbook-secret-value" : null);
         Assert.False(info.ClientSecretStored);
         Assert.Equal("environment variable RUNBOOK_SECRET", info.CredentialSource);
         Assert.Equal("RUNBOOK_SECRET", Config.Load().Application.ClientSecretEnvironmentVariable);
@@ -75,10 +81,10 @@ public sealed class ApplicationAndHygieneTests : IClassFixture<LabFixture>, IDis
     {
         var pfx = Path.Combine(_tmp.Root, "app.pfx");
         File.WriteAllBytes(pfx, _lab.ClientCertificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "right"));
-        var e = Assert.Throws<OAuthException>(() => OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = "cid", CertificatePath = pfx, CertificatePassword = "wrong" }));
+        var e = Assert.Throws<OAuthException>(() => OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = AppId, CertificatePath = pfx, CertificatePassword = "wrong" }));
         Assert.Equal("CertificateUnreadable", e.ErrorId);
         Assert.False(File.Exists(_tmp.ConfigPath));
-        var info = OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = "cid", CertificatePath = pfx, CertificatePassword = "right" });
+        var info = OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = AppId, CertificatePath = pfx, CertificatePassword = "right" });
         Assert.Equal(ClientCredentialKind.Certificate, info.Credential);
         Assert.DoesNotContain("right", File.ReadAllText(_tmp.ConfigPath).Replace("certificatePath", ""));
         Assert.Equal("right", _tmp.Store.GetSecret(TokenStore.CertificatePasswordName));

@@ -125,6 +125,12 @@ public sealed class SignInFlowTests : IClassFixture<LabFixture>, IDisposable
         var shown = Assert.Single(ui.Messages, m => m.Kind == SignInMessageKind.DeviceCode);
         Assert.Equal(_lab.Authority.DeviceLoginUri, shown.Url);
         Assert.Contains(shown.UserCode!, shown.Text);
+        // URL and code once each (not Entra's own sentence repeating both), the expiry in UTC with its zone
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(shown.Text, System.Text.RegularExpressions.Regex.Escape(shown.UserCode!)));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(shown.Text, System.Text.RegularExpressions.Regex.Escape(shown.Url!)));
+        Assert.Matches(@"expires at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z \(UTC\)", shown.Text);
+        Assert.NotNull(shown.ExpiresOn);
+        Assert.InRange(shown.ExpiresOn!.Value, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1));
         Assert.Equal(SignInFlow.DeviceCode, meta.Flow);
         Assert.Equal("bob@example.com", meta.SignedInAs);
         Assert.DoesNotContain(_lab.Authority.Requests, r => r.GrantType == "device_code" && r.Form.ContainsKey("client_secret"));
@@ -299,6 +305,29 @@ public sealed class SignInFlowTests : IClassFixture<LabFixture>, IDisposable
         using (var http = new HttpClient()) (await http.GetAsync(location)).EnsureSuccessStatusCode();
         var meta = await connect;
         Assert.Equal("alice@example.com", meta.SignedInAs);
+    }
+
+    [Fact]
+    public async Task No_browser_and_nobody_present_fails_at_once_with_the_device_code_hint_and_stores_nothing()
+    {
+        var server = Servers.Outgoing("alice@example.com");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<OAuthException>(() => SignIn(new FailingBrowser())
+            .ConnectAsync(server, new SignInRequest(SignInFlow.Browser) { PersonPresent = false }, new TestInteraction(), default));
+        Assert.Equal("NoBrowser", e.ErrorId);
+        Assert.Contains("-DeviceCode", e.Hint);
+        Assert.Contains("xdg-open: not found", e.Message);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}"); // not the 5-minute wait
+        Assert.Null(_tmp.Store.ReadMetadata(server));
+    }
+
+    [Fact]
+    public void The_device_code_message_names_a_time_zone_whatever_the_local_one()
+    {
+        var m = OutlookSignIn.DeviceCodeMessage(Servers.Incoming("bob@example.com"), "https://microsoft.com/devicelogin", "ABCD-1234",
+            new DateTimeOffset(2026, 11, 29, 6, 30, 0, TimeSpan.FromHours(2)));
+        Assert.Equal("To connect bob@example.com (incoming), open https://microsoft.com/devicelogin and enter the code ABCD-1234; it expires at 2026-11-29T04:30:00Z (UTC).", m.Text);
+        Assert.Equal(("https://microsoft.com/devicelogin", "ABCD-1234"), (m.Url, m.UserCode));
     }
 
     [Fact]

@@ -102,21 +102,28 @@ public sealed class TokenStoreTests : IDisposable
     }
 
     [Fact]
-    public void Automatic_protection_either_works_or_falls_back_to_owner_only_files_with_one_warning()
+    public void Automatic_protection_either_works_or_falls_back_to_owner_only_files_with_one_warning_when_the_first_item_is_stored()
     {
         var dir = Path.Combine(_tmp.Root, "auto");
         var store = new TokenStore(dir);
+        Assert.Null(store.TakeWarning()); // opening the store says nothing: only storing an item does
         store.SetSecret(TokenStore.ClientSecretName, "auto-secret");
         Assert.Equal("auto-secret", new TokenStore(dir).GetSecret(TokenStore.ClientSecretName));
         if (store.Protection == TokenStoreProtection.OwnerOnlyFile)
         {
             Assert.NotNull(store.FallbackReason);
+            Assert.DoesNotContain("inner exception", store.FallbackReason, StringComparison.OrdinalIgnoreCase);
             var warning = store.TakeWarning();
             Assert.NotNull(warning);
             Assert.Contains("0600", warning);
             Assert.Contains(dir, warning);
+            Assert.Contains("OUTLOOKOAUTH_TOKEN_STORE", warning); // an action, not only a cause
             Assert.Null(store.TakeWarning());
-            Assert.Null(new TokenStore(dir).TakeWarning()); // once per directory and process
+            // A later session (a new store object) storing more items is not told again: the store already held items.
+            var later = new TokenStore(dir);
+            later.SetSecret(TokenStore.CertificatePasswordName, "pfx-password");
+            later.Save(Servers.Outgoing("alice@example.com"), Meta("alice@example.com"), Encoding.UTF8.GetBytes("cache"));
+            Assert.Null(later.TakeWarning());
             Assert.True(File.Exists(Path.Combine(dir, TokenStore.ClientSecretName + ".bin")));
         }
         else
@@ -125,6 +132,14 @@ public sealed class TokenStoreTests : IDisposable
             Assert.False(File.Exists(Path.Combine(dir, TokenStore.ClientSecretName + ".bin")) &&
                          File.ReadAllText(Path.Combine(dir, TokenStore.ClientSecretName + ".bin")).Contains("auto-secret"));
         }
+    }
+
+    [Fact]
+    public void The_cause_of_a_failed_persistence_check_is_the_inner_exception_not_its_pointer()
+    {
+        var e = new InvalidOperationException("Persistence check failed. Inspect inner exception for details",
+            new DllNotFoundException("Unable to load shared library 'libsecret-1.so.0' or one of its dependencies. In order to help diagnose loading problems, consider using strace."));
+        Assert.Equal("Unable to load shared library 'libsecret-1.so.0' or one of its dependencies", PlatformBlobStorage.Cause(e));
     }
 
     [Fact]

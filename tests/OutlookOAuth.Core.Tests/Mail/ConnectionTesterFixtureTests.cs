@@ -97,7 +97,7 @@ public class ConnectionTesterFixtureTests
         await using var server = new ScriptedServer(async c =>
         {
             await c.ImapTlsGreetingAsync(TestCertificates.Loopback);
-            await c.ExpectAsync("A0001 AUTHENTICATE XOAUTH2 ");
+            await c.ExpectCommandAsync("AUTHENTICATE XOAUTH2 ");
             c.Drop();
         });
         var result = await Tester().TestAsync(Imap(server));
@@ -256,20 +256,20 @@ public class ConnectionTesterFixtureTests
     static ScriptedServer OutlookImap(string token, bool accept) => new(async c =>
     {
         await c.ImapTlsGreetingAsync(TestCertificates.Loopback, "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 UIDPLUS");
-        await c.ExpectAsync("A0001 AUTHENTICATE XOAUTH2");
+        var auth = await c.ExpectCommandAsync("AUTHENTICATE XOAUTH2");
         await c.SendAsync("+ ");
         var sasl = Encoding.UTF8.GetString(Convert.FromBase64String((await c.ReadLineAsync())!));
         if (accept && sasl == $"user={User}\u0001auth=Bearer {token}\u0001\u0001")
         {
-            await c.SendAsync("A0001 OK AUTHENTICATE completed.");
-            await c.ExpectAsync("A0002 SELECT INBOX");
+            await c.SendAsync($"{auth} OK AUTHENTICATE completed.");
+            var select = await c.ExpectCommandAsync("SELECT INBOX", "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 UIDPLUS");
             await c.SendAsync("* 3 EXISTS", "* 0 RECENT", "* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $MDNSent)",
                 "* OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $MDNSent)] Permanent flags", "* OK [UIDVALIDITY 14] UIDVALIDITY value",
-                "* OK [UIDNEXT 40] The next unique identifier value", "A0002 OK [READ-WRITE] SELECT completed.");
-            await c.ExpectAsync("A0003 LOGOUT");
-            await c.SendAsync("* BYE Microsoft Exchange Server IMAP4 server signing off.", "A0003 OK LOGOUT completed.");
+                "* OK [UIDNEXT 40] The next unique identifier value", $"{select} OK [READ-WRITE] SELECT completed.");
+            var logout = await c.ExpectCommandAsync("LOGOUT");
+            await c.SendAsync("* BYE Microsoft Exchange Server IMAP4 server signing off.", $"{logout} OK LOGOUT completed.");
         }
-        else await c.SendAsync("A0001 NO AUTHENTICATE failed.");
+        else await c.SendAsync($"{auth} NO AUTHENTICATE failed.");
         await c.ReadLineAsync();
     });
 
@@ -297,19 +297,19 @@ public class ConnectionTesterFixtureTests
         await using var server = new ScriptedServer(async c =>
         {
             await c.SendAsync("* OK fixture IMAP4rev1 ready");
-            await c.ExpectAsync("A0001 CAPABILITY");
-            await c.SendAsync("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED", "A0001 OK done");
-            await c.ExpectAsync("A0002 STARTTLS");
-            await c.SendAsync("A0002 OK Begin TLS negotiation now");
+            var capability = await c.ExpectCommandAsync("CAPABILITY");
+            await c.SendAsync("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED", $"{capability} OK done");
+            var startTls = await c.ExpectCommandAsync("STARTTLS");
+            await c.SendAsync($"{startTls} OK Begin TLS negotiation now");
             await c.TlsAsync(TestCertificates.Loopback);
-            await c.ExpectAsync("A0003 CAPABILITY");
-            await c.SendAsync("* CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2", "A0003 OK done");
-            await c.ExpectAsync("A0004 AUTHENTICATE XOAUTH2 ");
-            await c.SendAsync("A0004 OK Logged in");
-            await c.ExpectAsync("A0005 SELECT INBOX");
-            await c.SendAsync("* 7 EXISTS", "A0005 OK [READ-WRITE] Select completed");
-            await c.ExpectAsync("A0006 LOGOUT");
-            await c.SendAsync("* BYE", "A0006 OK");
+            capability = await c.ExpectCommandAsync("CAPABILITY");
+            await c.SendAsync("* CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2", $"{capability} OK done");
+            var auth = await c.ExpectCommandAsync("AUTHENTICATE XOAUTH2 ");
+            await c.SendAsync($"{auth} OK Logged in");
+            var select = await c.ExpectCommandAsync("SELECT INBOX");
+            await c.SendAsync("* 7 EXISTS", $"{select} OK [READ-WRITE] Select completed");
+            var logout = await c.ExpectCommandAsync("LOGOUT");
+            await c.SendAsync("* BYE", $"{logout} OK");
         });
         var imap = Imap(server);
         imap.Ssl = false;

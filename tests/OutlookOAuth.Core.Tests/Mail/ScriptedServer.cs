@@ -145,6 +145,26 @@ public sealed class ScriptedConnection : IDisposable
         return line;
     }
 
+    /// <summary>The tag of an IMAP command line ("A00000003 SELECT INBOX" → "A00000003").</summary>
+    public static string Tag(string line) => line.Split(' ', 2)[0];
+
+    /// <summary>Reads an IMAP command and checks what follows its tag (the client chooses the tags); returns the tag.
+    /// MailKit's housekeeping after login (CAPABILITY, NAMESPACE, LIST) is answered on the way with an empty result.</summary>
+    public async Task<string> ExpectCommandAsync(string command, string capabilities = "IMAP4rev1 SASL-IR AUTH=XOAUTH2")
+    {
+        while (true)
+        {
+            var line = await ReadLineAsync() ?? throw new IOException("client closed");
+            var parts = line.Split(' ', 2);
+            var rest = parts.Length > 1 ? parts[1] : "";
+            if (rest.StartsWith(command, StringComparison.OrdinalIgnoreCase)) return parts[0];
+            if (rest.StartsWith("CAPABILITY", StringComparison.OrdinalIgnoreCase)) await SendAsync($"* CAPABILITY {capabilities}", $"{parts[0]} OK done");
+            else if (rest.StartsWith("NAMESPACE", StringComparison.OrdinalIgnoreCase)) await SendAsync("* NAMESPACE ((\"\" \"/\")) NIL NIL", $"{parts[0]} OK done");
+            else if (rest.StartsWith("LIST", StringComparison.OrdinalIgnoreCase)) await SendAsync($"{parts[0]} OK done");
+            else throw new InvalidDataException($"expected {command}, got {line}");
+        }
+    }
+
     public async Task<string> ExpectAsync(string prefix)
     {
         var line = await ReadLineAsync() ?? throw new IOException("client closed");

@@ -11,7 +11,7 @@ internal static class SelectionConfigs
         Name = name,
         Username = username ?? (filter.Contains('@') && !filter.Contains(',') ? filter : $"{name}@example.com"),
         HostName = OutgoingMailServer.OutlookHost,
-        Port = OutgoingMailServer.OutlookPort,
+        Port = auth == ServerAuthentication.Outlook ? OutgoingMailServer.OutlookPort : 465, // a relay on implicit TLS
         FromFilter = filter,
         Sequence = sequence,
         Active = active,
