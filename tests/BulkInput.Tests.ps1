@@ -51,6 +51,18 @@ good2@example.com,Incoming,,,
     }
 }
 
+Describe 'The same values given as parameters' {
+    It 'are refused too, and nothing is saved' {
+        $config = New-ConfigPath
+        { New-OutlookMailServer -ConfigPath $config -Username a@example.com -Direction Sideways } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+        { New-OutlookMailServer -ConfigPath $config -Username a@example.com -Encryption tls } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+        New-OutlookMailServer -ConfigPath $config -Username a@example.com -Port 0 -ErrorVariable bad -ErrorAction SilentlyContinue
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'InvalidPort,*'
+        Test-Path $config | Should -BeFalse
+        (New-OutlookMailServer -ConfigPath $config -Username a@example.com -Direction incoming -Port ' 993 ' -Active $false).Active | Should -BeFalse
+    }
+}
+
 Describe 'A realistic mixed CSV with blank optional cells' {
     It 'treats a blank cell as not given, honours Active=false, and saves every row' {
         $config = New-ConfigPath

@@ -31,6 +31,28 @@ public static class ServerRow
             if (text.Length == 0) return;
             value = text;
         }
+        SetValue(spec, field, value, column, row);
+    }
+
+    /// <summary>The typed value of one cell (null when blank), e.g. for a parameter's argument transformation.</summary>
+    /// <exception cref="ConfigurationValidationException">InvalidColumnValue.</exception>
+    public static object? Convert(string field, object? value, string column, long row)
+    {
+        var spec = new ServerSpec();
+        Set(spec, field, value, column, row);
+        return field switch
+        {
+            nameof(ServerSpec.Name) => spec.Name, nameof(ServerSpec.NewName) => spec.NewName, nameof(ServerSpec.Username) => spec.Username,
+            nameof(ServerSpec.FromFilter) => spec.FromFilter, nameof(ServerSpec.HostName) => spec.HostName,
+            nameof(ServerSpec.Direction) => spec.Direction, nameof(ServerSpec.Authentication) => spec.Authentication,
+            nameof(ServerSpec.Encryption) => spec.Encryption, nameof(ServerSpec.Port) => spec.Port, nameof(ServerSpec.Sequence) => spec.Sequence,
+            nameof(ServerSpec.Priority) => spec.Priority, nameof(ServerSpec.Ssl) => spec.Ssl, nameof(ServerSpec.Active) => spec.Active,
+            _ => throw new ArgumentException($"'{field}' is not a field of a server row.", nameof(field)),
+        };
+    }
+
+    static void SetValue(ServerSpec spec, string field, object value, string column, long row)
+    {
         switch (field)
         {
             case nameof(ServerSpec.Name): spec.Name = Text(value); break;
@@ -71,16 +93,21 @@ public static class ServerRow
         }
     }
 
-    static string Text(object value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+    static string Text(object value) => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
 
     static T Enum<T>(object value, string column, long row) where T : struct, Enum
     {
         if (value is T typed) return typed;
         var text = Text(value).Trim();
         // Names only: Enum.TryParse would also take "1" or "Outgoing,Incoming".
-        foreach (var name in System.Enum.GetNames<T>())
-            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase)) return System.Enum.Parse<T>(name);
-        throw Invalid(column, row, text, $"one of {string.Join(", ", System.Enum.GetNames<T>())}");
+        foreach (var (name, member) in EnumNames<T>.All)
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase)) return member;
+        throw Invalid(column, row, text, $"one of {string.Join(", ", EnumNames<T>.All.Select(n => n.Name))}");
+    }
+
+    static class EnumNames<T> where T : struct, Enum
+    {
+        public static readonly (string Name, T Value)[] All = System.Enum.GetValues<T>().Select(v => (v.ToString(), v)).ToArray();
     }
 
     static int Whole(object value, string column, long row, int min, int max)
@@ -90,7 +117,7 @@ public static class ServerRow
         {
             case int i: number = i; break;
             case long l: number = l; break;
-            case short or byte or uint or ushort or sbyte: number = Convert.ToInt64(value, CultureInfo.InvariantCulture); break;
+            case short or byte or uint or ushort or sbyte: number = System.Convert.ToInt64(value, CultureInfo.InvariantCulture); break;
             default:
                 var text = Text(value).Trim();
                 if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number))

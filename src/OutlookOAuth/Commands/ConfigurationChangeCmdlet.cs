@@ -64,29 +64,29 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
             if (!_commandLine.Contains(field)) ServerRow.Clear(bound, field);
         var input = InputObject!;
         List<string>? unknown = null;
-        if (input.BaseObject is PSCustomObject)
+        if (!_shapeSeen && input.BaseObject is PSCustomObject)
         {
+            // The columns of a CSV are the same on every row: the first row's are checked for unknown ones, once.
+            _shapeSeen = true;
             foreach (var property in input.Properties)
-            {
-                if (columns.TryGetValue(property.Name, out var field))
-                {
-                    if (ServerRow.Fields.Contains(field) && !_commandLine.Contains(field))
-                        ServerRow.Set(bound, field, Unwrap(property.Value), property.Name, _row);
-                }
-                else if (_unknownReported.Add(property.Name)) (unknown ??= new()).Add(property.Name);
-            }
+                if (!columns.ContainsKey(property.Name) && _unknownReported.Add(property.Name)) (unknown ??= new()).Add(property.Name);
         }
-        else
-        {
-            foreach (var (column, field) in columns)
-                if (ServerRow.Fields.Contains(field) && !_commandLine.Contains(field) && input.Properties[column] is { } property)
-                    ServerRow.Set(bound, field, Unwrap(property.Value), column, _row);
-        }
+        // Looking up each known column by name costs a fraction of enumerating the object's members on every row.
+        foreach (var (column, field) in RowColumns())
+            if (!_commandLine.Contains(field) && input.Properties[column] is { } property)
+                ServerRow.Set(bound, field, Unwrap(property.Value), column, _row);
         if (unknown is not null)
             WriteWarning($"{MyInvocation.MyCommand.Name} ignores the column(s) {string.Join(", ", unknown.Select(c => $"'{c}'"))}: no parameter has that name. " +
                          $"Columns it reads: {string.Join(", ", columns.Keys.Order(StringComparer.OrdinalIgnoreCase))}.");
         return bound;
     }
+
+    bool _shapeSeen;
+    List<(string Column, string Field)>? _rowColumns;
+
+    /// <summary>The columns (names and aliases) that set a row field, in parameter order.</summary>
+    List<(string Column, string Field)> RowColumns() =>
+        _rowColumns ??= Columns().Where(c => ServerRow.Fields.Contains(c.Value)).Select(c => (c.Key, c.Value)).ToList();
 
     static object? Unwrap(object? value) => value is PSObject p ? p.BaseObject : value;
 

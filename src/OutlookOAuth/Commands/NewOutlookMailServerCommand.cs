@@ -31,7 +31,7 @@ public sealed class NewOutlookMailServerCommand : ConfigurationChangeCmdlet
 
     /// <summary>Outgoing (SMTP, the default) or Incoming (IMAP).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public MailServerDirection? Direction { get; set; }
+    [ServerField("Direction")] public MailServerDirection? Direction { get; set; }
 
     /// <summary>The server host. Default: smtp.office365.com (outgoing) or outlook.office365.com (incoming).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -40,31 +40,31 @@ public sealed class NewOutlookMailServerCommand : ConfigurationChangeCmdlet
 
     /// <summary>1-65535 (checked with the rest of the server, so a CSV cell out of range names its row). Default: 587 (starttls), 465 (ssl), 25 (none) for outgoing; 993 for incoming.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public int? Port { get; set; }
+    [ServerField("Port")] public int? Port { get; set; }
 
     /// <summary>Outgoing only: lower wins when several servers match a sender. Default 10.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public int? Sequence { get; set; }
+    [ServerField("Sequence")] public int? Sequence { get; set; }
 
     /// <summary>Incoming only: lower is fetched first. Default 5.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public int? Priority { get; set; }
+    [ServerField("Priority")] public int? Priority { get; set; }
 
     /// <summary>Outgoing only: Outlook (XOAUTH2 with Entra tokens, the default) or Password (a non-Microsoft relay).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public ServerAuthentication? Authentication { get; set; }
+    [ServerField("Authentication")] public ServerAuthentication? Authentication { get; set; }
 
     /// <summary>Outgoing only: StartTls (the default, required for Outlook), Ssl or None.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public SmtpEncryption? Encryption { get; set; }
+    [ServerField("Encryption")] public SmtpEncryption? Encryption { get; set; }
 
     /// <summary>Incoming only: SSL on (the default, required for Outlook).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public bool? Ssl { get; set; }
+    [ServerField("Ssl")] public bool? Ssl { get; set; }
 
     /// <summary>$false adds the server disabled (never chosen, never fetched). Default $true.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public bool? Active { get; set; }
+    [ServerField("Active")] public bool? Active { get; set; }
 
     /// <summary>Update a server that already has this name instead of failing.</summary>
     [Parameter]

@@ -23,7 +23,7 @@ public sealed class SetOutlookMailServerCommand : ConfigurationChangeCmdlet
 
     /// <summary>Which server of that name; needed only when both directions have one.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public MailServerDirection? Direction { get; set; }
+    [ServerField("Direction")] public MailServerDirection? Direction { get; set; }
 
     /// <summary>A new name for the server.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? NewName { get; set; }
@@ -42,19 +42,19 @@ public sealed class SetOutlookMailServerCommand : ConfigurationChangeCmdlet
     public string? HostName { get; set; }
 
     /// <summary>New port (1-65535).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] public int? Port { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] [ServerField("Port")] public int? Port { get; set; }
     /// <summary>New sequence (outgoing; lower wins).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] public int? Sequence { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] [ServerField("Sequence")] public int? Sequence { get; set; }
     /// <summary>New priority (incoming; lower is fetched first).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] public int? Priority { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] [ServerField("Priority")] public int? Priority { get; set; }
     /// <summary>Outlook or Password (outgoing).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] public ServerAuthentication? Authentication { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] [ServerField("Authentication")] public ServerAuthentication? Authentication { get; set; }
     /// <summary>StartTls, Ssl or None (outgoing; Outlook needs StartTls).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] public SmtpEncryption? Encryption { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] [ServerField("Encryption")] public SmtpEncryption? Encryption { get; set; }
     /// <summary>SSL on or off (incoming; Outlook needs it on).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] public bool? Ssl { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] [ServerField("Ssl")] public bool? Ssl { get; set; }
     /// <summary>Enable ($true) or disable ($false) the server; inactive servers are never chosen.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] public bool? Active { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] [ServerField("Active")] public bool? Active { get; set; }
 
     /// <summary>Output the changed server.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }

@@ -62,6 +62,16 @@ public class BulkInputTests
     }
 
     [Fact]
+    public void Convert_gives_the_typed_value_of_a_cell_or_null_when_blank()
+    {
+        Assert.Equal(587, ServerRow.Convert("Port", "587", "Port", 1));
+        Assert.Equal(SmtpEncryption.StartTls, ServerRow.Convert("Encryption", "starttls", "Encryption", 1));
+        Assert.Equal(false, ServerRow.Convert("Active", "False", "Active", 1));
+        Assert.Null(ServerRow.Convert("Direction", "", "Direction", 1));
+        Assert.Throws<ConfigurationValidationException>(() => ServerRow.Convert("Port", "abc", "Port", 1));
+    }
+
+    [Fact]
     public void A_setting_of_the_other_direction_is_refused_with_the_fix()
     {
         var e = Assert.Throws<ConfigurationValidationException>(() =>
