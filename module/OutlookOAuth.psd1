@@ -26,6 +26,7 @@
         'Resolve-OutlookMailServer'
         'Test-OutlookMailConfiguration'
         'Test-OutlookConnection'
+        'Send-OutlookMail'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -27,7 +27,7 @@ Describe 'The single notifications server of the reference docs' {
         (Get-MailSystemParameter -ConfigPath $config -Name mail.default.from).Value | Should -Be 'notifications'
         Get-OutlookMailServer -ConfigPath $config | Should -HaveCount 1
         Get-Content $config -Raw | Should -Match 'fromFilter: notifications@example.com'
-        if (-not $IsWindows) { (Get-Item $config).UnixFileMode | Should -Be 'UserRead, UserWrite' }
+        if (-not $IsWindows) { (Get-Item $config).UnixFileMode | Should -Be ([IO.UnixFileMode]::UserRead -bor [IO.UnixFileMode]::UserWrite) }
     }
 
     It 'refuses SSL for an Outlook server with a clear error and leaves the file as it was' {

@@ -1,7 +1,8 @@
 # Shared by the Pester scenarios that use the lab (tests/lab/start.sh): dot-source it inside BeforeAll.
 #   . (Join-Path $PSScriptRoot 'Lab.ps1')
 # Imports the built module, loads the lab's environment (starting the lab when it is not running) and defines
-# New-LabBrowser, a "browser" for $env:BROWSER that signs in on the lab authority's form.
+# New-LabBrowser, a "browser" for $env:BROWSER that signs in on the lab authority's form, and New-StoryConfig, the
+# configuration file of one story in a folder of its own.
 
 Import-Module (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1') -Force
 if (-not $env:OUTLOOKOAUTH_LAB_SMTP_PORT -or -not $env:OUTLOOKOAUTH_LAB_AUTHORITY) {
@@ -13,14 +14,38 @@ if (-not $env:OUTLOOKOAUTH_LAB_SMTP_PORT -or -not $env:OUTLOOKOAUTH_LAB_AUTHORIT
 $script:Secret = ConvertTo-SecureString $env:OUTLOOKOAUTH_LAB_CLIENT_SECRET -AsPlainText -Force
 $script:LabHost = $env:OUTLOOKOAUTH_LAB_HOST
 
-# Signs in on the lab's form as $User and delivers the redirect (code + state) to the module's loopback listener.
-function New-LabBrowser([string] $User) {
-    $path = Join-Path $TestDrive "browser-$User.sh"
+# Signs in on the lab's form as $User (by default the account the module asks for: the authorize URL's login_hint,
+# the server's username) and delivers the redirect (code + state) to the module's loopback listener.
+function New-LabBrowser([string] $User, [string] $Folder = $TestDrive) {
+    $name = if ($User) { $User } else { 'login-hint' }
+    $path = Join-Path $Folder "browser-$name.sh"
+    $who = if ($User) { "user='$User'" } else { "user=`$(printf '%s' `"`$1`" | sed -n 's/.*[?&]login_hint=\([^&]*\).*/\1/p' | sed 's/%40/@/g')" }
     @"
 #!/bin/sh
-loc=`$(curl -s --cacert "`$OUTLOOKOAUTH_CA_FILE" -o /dev/null -w '%{redirect_url}' --data-urlencode 'username=$User' --data-urlencode "password=`$OUTLOOKOAUTH_LAB_PASSWORD" "`$1")
+$who
+loc=`$(curl -s --cacert "`$OUTLOOKOAUTH_CA_FILE" -o /dev/null -w '%{redirect_url}' --data-urlencode "username=`$user" --data-urlencode "password=`$OUTLOOKOAUTH_LAB_PASSWORD" "`$1")
 curl -s -o /dev/null "`$loc"
 "@ | Set-Content -Path $path
     chmod 700 $path
     $path
+}
+
+# A configuration file in a new folder of $TestDrive. The module keeps tokens and secrets in $env:OUTLOOKOAUTH_TOKEN_STORE,
+# else in tokens/ beside the configuration file: the variable is pointed at that folder's own tokens/, so no story
+# ever sees another story's tokens, whatever the environment that started the tests says.
+function New-StoryConfig([string] $Name = 'config') {
+    $dir = Join-Path $TestDrive "$Name-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+    New-Item -ItemType Directory $dir | Out-Null
+    $env:OUTLOOKOAUTH_TOKEN_STORE = Join-Path $dir 'tokens'
+    Join-Path $dir 'config.yaml'
+}
+
+# Runs a script in a new pwsh of the same PowerShell as this one (`dotnet pwsh` from the tool manifest, or a pwsh
+# executable); no pwsh on PATH is needed. Output and errors come back as text.
+function Invoke-NewPwsh([string] $Command) {
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') {
+        & $exe (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $Command 2>&1
+    }
+    else { & $exe -NoProfile -NonInteractive -Command $Command 2>&1 }
 }

@@ -63,7 +63,7 @@ Describe 'An admin checks who sends what in the per-user configuration of the Od
         $findings.RuleId | Should -Contain 'OOC003'
         ($findings | Where-Object RuleId -eq 'OOC003').Severity | Should -Be 'Error'
         $err[-1].FullyQualifiedErrorId | Should -BeLike 'ConfigurationHasErrors,*'
-        { Test-OutlookMailConfiguration -ConfigPath $cfg -ErrorAction Stop } | Should -Throw -ErrorId 'ConfigurationHasErrors'
+        { Test-OutlookMailConfiguration -ConfigPath $cfg -ErrorAction Stop } | Should -Throw -ErrorId 'ConfigurationHasErrors,OutlookOAuth.Commands.TestOutlookMailConfigurationCommand'
 
         $r = Resolve-OutlookMailServer -From 'bob@example.com' -ConfigPath $cfg -WarningVariable warnings -WarningAction SilentlyContinue
         $r.Rule | Should -Be 'FirstServer'

@@ -19,7 +19,7 @@ BeforeAll {
 
 Describe 'An admin proves that the configured servers work' {
     BeforeEach {
-        $config = Join-Path $TestDrive "lab-$([guid]::NewGuid()).yaml"
+        $config = New-StoryConfig lab
         New-ConnectedLab $config
     }
     AfterEach { Remove-Item Env:BROWSER -ErrorAction SilentlyContinue }

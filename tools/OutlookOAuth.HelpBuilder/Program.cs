@@ -33,7 +33,11 @@ string DocText(XElement? e) => e is null ? "" : Clean(string.Concat(e.Nodes().Se
 XElement Paras(params string[] texts) => new(maml + "description", texts.Where(t => t.Length > 0).Select(t => new XElement(maml + "para", t)));
 static CustomAttributeData? Attr(MemberInfo m, string name) => m.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.FullName == Sma + name);
 static T? Named<T>(CustomAttributeData a, string name) => a.NamedArguments.Where(n => n.MemberName == name).Select(n => (T?)n.TypedValue.Value).FirstOrDefault();
-static string TypeName(Type t) => Nullable.GetUnderlyingType(t) is { } u ? u.Name : t.Name == "SwitchParameter" ? "SwitchParameter" : t.Name;
+// Types come from MetadataLoadContext, so Nullable.GetUnderlyingType (which compares with this runtime's Nullable<>)
+// never sees them: unwrap Nullable<T> by name, or help prints "Nullable`1" where an admin expects "Int32".
+static Type Unwrapped(Type t) => t.IsGenericType && t.GetGenericTypeDefinition().FullName == "System.Nullable`1" ? t.GetGenericArguments()[0] : t;
+static string TypeName(Type t) => Unwrapped(t).Name;
+static string FullTypeName(Type t) => Unwrapped(t).FullName ?? Unwrapped(t).Name;
 
 var commands = new List<XElement>();
 foreach (var type in assembly.GetTypes().Where(t => Attr(t, "CmdletAttribute") is not null).OrderBy(t => t.Name))
@@ -70,7 +74,7 @@ foreach (var type in assembly.GetTypes().Where(t => Attr(t, "CmdletAttribute") i
             new XElement(maml + "name", p.Property.Name));
         if (full) e.Add(Paras(doc));
         if (!isSwitch) e.Add(new XElement(command + "parameterValue", new XAttribute("required", "true"), TypeName(p.Property.PropertyType)));
-        if (full) e.Add(new XElement(dev + "type", new XElement(maml + "name", p.Property.PropertyType.FullName)));
+        if (full) e.Add(new XElement(dev + "type", new XElement(maml + "name", FullTypeName(p.Property.PropertyType))));
         return e;
     }
 

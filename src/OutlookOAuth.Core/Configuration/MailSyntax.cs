@@ -53,6 +53,39 @@ public static partial class MailSyntax
 
     public static bool IsAddress(string? value) => NormalizeAddress(value) is not null;
 
+    static readonly IdnMapping LiberalIdn = new() { AllowUnassigned = true, UseStd3AsciiRules = false };
+
+    /// <summary>The normal form of a sender's address, as liberal as Odoo's <c>email_normalize</c> (anything with one
+    /// '@' that <c>getaddresses</c> takes: <c>test@my_host.example</c>, <c>jane@localhost</c>, non-ASCII local parts);
+    /// null when it is not local@domain at all. Strict addresses get the same form as <see cref="NormalizeAddress"/>.
+    /// What goes into the configuration keeps the strict syntax.</summary>
+    public static string? NormalizeSenderAddress(string? value)
+    {
+        if (NormalizeAddress(value) is { } strict) return strict;
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var a = value.Trim();
+        var at = a.LastIndexOf('@');
+        if (at <= 0 || at == a.Length - 1) return null;
+        var local = a[..at];
+        var domain = a[(at + 1)..].TrimEnd('.');
+        if (local.Length > 64 || local.Any(c => !IsLiberalAddressChar(c)) || local.StartsWith('.') || local.EndsWith('.') || local.Contains(".."))
+            return null;
+        if (domain.Length is 0 or > 253 || domain.Split('.').Any(l => l.Length is 0 or > 63 || l.Any(c => !(char.IsLetterOrDigit(c) || c is '-' or '_'))))
+            return null;
+        string ascii;
+        if (domain.All(c => c < 128)) ascii = domain;
+        else
+        {
+            try { ascii = LiberalIdn.GetAscii(domain); }
+            catch (ArgumentException) { ascii = domain; }
+        }
+        return local.ToLowerInvariant() + "@" + ascii.ToLowerInvariant();
+    }
+
+    // Anything a mail header can carry in a dot-atom: no space, control, '@' or RFC 5322 specials.
+    static bool IsLiberalAddressChar(char c) =>
+        !char.IsWhiteSpace(c) && !char.IsControl(c) && c is not ('@' or '<' or '>' or '(' or ')' or '[' or ']' or '\\' or ',' or ';' or ':' or '"');
+
     /// <summary>The domain of a normalized address.</summary>
     public static string DomainOf(string normalizedAddress) => normalizedAddress[(normalizedAddress.LastIndexOf('@') + 1)..];
 

@@ -23,7 +23,9 @@ public sealed class InvalidMailboxException : FormatException
 /// <c>Jane Doe &lt;jane@example.com&gt;</c> or <c>"Doe, Jane" &lt;jane@example.com&gt;</c>.
 /// Strict: display names are words (atoms or quoted strings, with quoted-pairs; non-ASCII text as in
 /// RFC 6532; '.' as in the obsolete phrase syntax); comments, groups, lists and quoted local parts are
-/// refused. Encoded words (RFC 2047) are kept as written.</summary>
+/// refused. Encoded words (RFC 2047) are kept as written. The address itself is taken as liberally as Odoo takes a
+/// sender (<see cref="MailSyntax.NormalizeSenderAddress"/>: <c>test@my_host.example</c>), since real applications send
+/// from such addresses; the configuration keeps the strict syntax.</summary>
 public sealed class MailboxAddress
 {
     MailboxAddress(string original, string? displayName, string addressAsWritten, string address)
@@ -136,11 +138,11 @@ public sealed class MailboxAddress
     static MailboxAddress? FromAddress(string original, string addr, string? displayName, out string? reason)
     {
         reason = null;
-        var normalized = MailSyntax.NormalizeAddress(addr);
+        var normalized = MailSyntax.NormalizeSenderAddress(addr);
         if (normalized is null)
         {
             reason = addr.Length == 0 ? "the address between '<' and '>' is empty."
-                : $"'{addr}' is not an email address (local@domain; the local part in plain ASCII letters, digits and .!#$%&'*+/=?^_`{{|}}~-, the domain a valid host name).";
+                : $"'{addr}' is not an email address (local@domain, without spaces, quotes or any of <>()[]\\,;:).";
             return null;
         }
         return new MailboxAddress(original, displayName, addr, normalized);

@@ -1,0 +1,256 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using OutlookOAuth.Configuration;
+using OutlookOAuth.Identity;
+using OutlookOAuth.Mail;
+using OutlookOAuth.Security;
+using OutlookOAuth.Selection;
+using OutlookOAuth.Sending;
+
+namespace OutlookOAuth.Commands;
+
+/// <summary>
+/// <para type="synopsis">Sends mail through the Outlook server that Odoo's rules choose for the sender, over XOAUTH2: a
+/// replacement for Send-MailMessage that needs no password.</para>
+/// <para type="description">Each message goes through the server Resolve-OutlookMailServer names for its sender (exact
+/// address, domain, notifications address, server without a filter). When the sender has no server of its own, From becomes
+/// "Sender Name" &lt;notifications address&gt; and Reply-To keeps the sender; MAIL FROM is the bounce address when the server's
+/// FROM filter accepts it. A pipeline keeps one authenticated connection per server and paces each Microsoft 365 mailbox to
+/// 30 messages per minute (-MessagesPerMinute). A message is output only once the server accepted its data; a failed message
+/// is an error record with the server's reply and a hint, and the others go on. A message, or an .eml file, can be sent as it is.</para>
+/// </summary>
+/// <example><code>Send-OutlookMail -From 'Reports &lt;reports@contoso.com&gt;' -To ops@contoso.com -Subject 'Nightly report' -Body $text -Attachment ./report.pdf -ErrorAction Stop</code><para>A runbook step: stops on failure.</para></example>
+/// <example><code>Import-Csv mailing.csv | Send-OutlookMail -Subject 'Maintenance tonight' -Body $html -BodyAsHtml</code><para>One message per row; the CSV's From and To columns bind by name.</para></example>
+/// <example><code>Get-ChildItem ./outbox/*.eml | Send-OutlookMail -WhatIf</code><para>Shows the server, From and envelope of each saved message and sends nothing.</para></example>
+[Cmdlet(VerbsCommunications.Send, "OutlookMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(MailSendResult))]
+public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
+{
+    /// <summary>The sender: an address or "Display Name" &lt;address&gt;. For a message or .eml file, its From header when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Sender", "EmailFrom")]
+    public string? From { get; set; }
+
+    /// <summary>Recipients (addresses, or lists separated by commas).</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("Recipient", "EmailTo")]
+    public string[]? To { get; set; }
+
+    /// <summary>Copy recipients.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? Cc { get; set; }
+
+    /// <summary>Blind copy recipients: they receive the message, no header names them.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? Bcc { get; set; }
+
+    /// <summary>Where replies go.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? ReplyTo { get; set; }
+
+    /// <summary>The subject.</summary>
+    [Parameter(Position = 2, ValueFromPipelineByPropertyName = true)]
+    public string? Subject { get; set; }
+
+    /// <summary>The body text (HTML with -BodyAsHtml).</summary>
+    [Parameter(Position = 3, ValueFromPipelineByPropertyName = true)]
+    public string? Body { get; set; }
+
+    /// <summary>The body is HTML: the message carries it with a plain-text alternative. From a CSV column: true/false, yes/no or 1/0.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [SwitchFromText]
+    public SwitchParameter BodyAsHtml { get; set; }
+
+    /// <summary>Files to attach; streamed from disk, so their size does not matter for memory.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Attachments")]
+    public string[]? Attachment { get; set; }
+
+    /// <summary>Normal, Low or High.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public MailPriority Priority { get; set; } = MailPriority.Normal;
+
+    /// <summary>An .eml file to send as it is (Get-ChildItem *.eml binds its FullName).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    public string? MessagePath { get; set; }
+
+    /// <summary>Messages per minute per mailbox; default 30 on Microsoft 365 hosts and no pacing elsewhere; 0 turns pacing off.</summary>
+    [Parameter]
+    [ValidateRange(0, 100000)]
+    public int? MessagesPerMinute { get; set; }
+
+    /// <summary>Limit of each network step, in seconds.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 60;
+
+    /// <summary>The pipeline object itself: a CSV row (the other parameters bind from its properties; it is the error's
+    /// TargetObject), or a MimeKit message to send as it is.</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    readonly CancellationTokenSource _stop = new();
+    readonly ConcurrentQueue<string> _verbose = new();
+    readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+    MailSender? _sender;
+    MailSenderResolver? _resolver;
+    string? _resolverPath;
+    int _sent, _failed;
+    long _progressAt = Environment.TickCount64;
+
+    sealed class VerboseSink(ConcurrentQueue<string> queue) : ITranscriptSink
+    {
+        public void Write(TranscriptEntry entry) => queue.Enqueue(entry.ToString());
+    }
+
+    protected override void BeginProcessing()
+    {
+        CertificateTrust trust;
+        try { trust = CertificateTrust.FromEnvironment(); }
+        catch (InvalidOperationException e) { ThrowFailure(e, "CaFileInvalid", ErrorCategory.InvalidArgument, CertificateTrust.CaFileVariable); return; }
+        var connector = new MailClientConnector(new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = trust });
+        // The protocol transcript is formatted and redacted line by line: only when someone reads the verbose stream.
+        var verbose = MyInvocation.BoundParameters.TryGetValue("Verbose", out var v) ? ((SwitchParameter)v).IsPresent
+            : GetVariableValue("VerbosePreference") is ActionPreference p && p != ActionPreference.SilentlyContinue;
+        _sender = new MailSender(ConnectionTestTokens.ForConfiguration(Store.Path), connector,
+            new MailSendOptions { MessagesPerMinute = MessagesPerMinute }, verbose ? new VerboseSink(_verbose) : null) { Log = _verbose.Enqueue };
+    }
+
+    protected override void ProcessRecord()
+    {
+        var row = MyInvocation.ExpectingInput ? InputObject : null;
+        var target = (object?)row ?? BoundSummary();
+        MailRequest request;
+        try { request = Request(row); }
+        catch (MailSendException e) { Fail(e, target); return; }
+
+        var path = Store.Path;
+        PreparedMail mail;
+        try
+        {
+            mail = MailComposer.Prepare(request, Resolver());
+        }
+        catch (MailSendException e) { Fail(e, target); return; }
+        catch (InvalidMailboxException e) { _failed++; WriteFailure(e, e.ErrorId, ErrorCategory.InvalidArgument, target); return; }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // A message MimeKit cannot take (a malformed header of a ready message): this record fails, the others go on.
+            _failed++;
+            WriteFailure(new MailSendException("InvalidMessage", MailSendFailure.InvalidInput, e.Message, inner: e), "InvalidMessage", ErrorCategory.InvalidData, target);
+            return;
+        }
+
+        using (mail)
+        {
+            mail.Resolution.Server!.ConfigPath = path;
+            if (mail.Resolution.Warning is { } warning && _warned.Add(warning)) WriteWarning(warning);
+            if (!ShouldProcess(mail.Describe(), "Send")) return;
+            try
+            {
+                var result = _sender!.SendAsync(mail, _stop.Token).GetAwaiter().GetResult();
+                _sent++;
+                Flush();
+                WriteObject(result);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
+            catch (MailSendException e) { Flush(); Fail(e, target); }
+            catch (Exception e) when (e is OAuthException or MailProtocolException)
+            {
+                Flush();
+                _failed++;
+                WriteError(ToErrorRecord(e, target));
+            }
+            catch (Exception e) when (e is not PipelineStoppedException and not OperationCanceledException)
+            {
+                // Anything else (MailKit refusing the message locally, an attachment that vanished): this message failed
+                // (the connection is replaced for the next one), the others go on.
+                Flush();
+                _failed++;
+                WriteFailure(new MailSendException("SendFailed", MailSendFailure.Connection, $"{mail.MessageId} was not sent: {e.Message}", inner: e),
+                    "SendFailed", ErrorCategory.NotSpecified, target);
+            }
+        }
+        // Progress at most 4 times a second: rendering it for every message of a fast pipeline costs more than the send.
+        if (Environment.TickCount64 - _progressAt >= 250)
+        {
+            _progressAt = Environment.TickCount64;
+            WriteProgress(new ProgressRecord(1, "Sending mail", $"{_sent} sent, {_failed} failed") { CurrentOperation = mail.MessageId });
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        _sender?.Dispose();
+        Flush();
+        WriteProgress(new ProgressRecord(1, "Sending mail", "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose()
+    {
+        _sender?.Dispose();
+        _stop.Dispose();
+    }
+
+    MailRequest Request(PSObject? row)
+    {
+        var baseObject = row?.BaseObject;
+        var message = MailComposer.IsMessage(baseObject) ? baseObject : null;
+        var eml = MessagePath is { } p ? GetUnresolvedProviderPathFromPSPath(p) : null;
+        if ((message is not null || eml is not null) && (To is not null || Cc is not null || Bcc is not null || Subject is not null || Body is not null || Attachment is not null))
+            throw new MailSendException("AmbiguousMessage", MailSendFailure.InvalidInput,
+                "A message or .eml file is sent as it is: -To, -Cc, -Bcc, -Subject, -Body and -Attachment cannot be combined with it.");
+        return new MailRequest
+        {
+            From = From,
+            To = To ?? [],
+            Cc = Cc ?? [],
+            Bcc = Bcc ?? [],
+            ReplyTo = ReplyTo ?? [],
+            Subject = Subject,
+            Body = Body,
+            BodyAsHtml = BodyAsHtml,
+            Attachments = (Attachment ?? []).Where(a => !string.IsNullOrWhiteSpace(a)).Select(GetUnresolvedProviderPathFromPSPath).ToArray(),
+            Priority = Priority,
+            Message = message,
+            MessagePath = message is null ? eml : null,
+            Source = row,
+        };
+    }
+
+    MailSenderResolver Resolver()
+    {
+        var config = LoadConfiguration();
+        if (_resolver is null || _resolverPath != Store.Path)
+        {
+            _resolver = new MailSenderResolver(config);
+            _resolverPath = Store.Path;
+        }
+        return _resolver;
+    }
+
+    void Flush()
+    {
+        while (_verbose.TryDequeue(out var line)) WriteVerbose(line);
+    }
+
+    void Fail(MailSendException e, object target)
+    {
+        _failed++;
+        var category = e.Failure switch
+        {
+            MailSendFailure.InvalidInput => ErrorCategory.InvalidArgument,
+            MailSendFailure.NoServer => ErrorCategory.ObjectNotFound,
+            MailSendFailure.Refused => ErrorCategory.PermissionDenied,
+            MailSendFailure.Authentication => ErrorCategory.AuthenticationError,
+            MailSendFailure.Throttled => ErrorCategory.LimitsExceeded,
+            _ => ErrorCategory.ConnectionError,
+        };
+        WriteError(new ErrorRecord(e, e.ErrorId, category, target)
+            { ErrorDetails = e.Hint is null ? null : new ErrorDetails(e.Message) { RecommendedAction = e.Hint } });
+    }
+
+    string BoundSummary() => string.Join(" ", MyInvocation.BoundParameters.Where(p => p.Key != nameof(InputObject)).Select(p => $"-{p.Key} {p.Value}"));
+}
