@@ -47,9 +47,11 @@ Describe 'An admin proves that the configured servers work' {
 
     It 'reports a sender the mailbox may not use, with the fix' {
         Set-OutlookMailServer -ConfigPath $config -Name smtp-alice -FromFilter bob@example.com
-        $result = Test-OutlookConnection -ConfigPath $config -Name smtp-alice
+        $result = Test-OutlookConnection -ConfigPath $config -Name smtp-alice -ErrorVariable failed -ErrorAction SilentlyContinue
         $result.Success | Should -BeFalse
         $result.ErrorId | Should -Be 'SendAsDenied'
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SendAsDenied,*'
+        $failed[0].TargetObject.Name | Should -Be 'smtp-alice'
         $result.ReplyCode | Should -Be 553
         $result.Hint | Should -Match ([regex]::Escape("-FromFilter 'alice@example.com'"))
     }
@@ -58,7 +60,7 @@ Describe 'An admin proves that the configured servers work' {
         $saved = $env:OUTLOOKOAUTH_CA_FILE
         try {
             Remove-Item Env:OUTLOOKOAUTH_CA_FILE
-            $result = Test-OutlookConnection -ConfigPath $config -Name imap-alice
+            $result = Test-OutlookConnection -ConfigPath $config -Name imap-alice -ErrorAction SilentlyContinue
             $result.Stage | Should -Be 'Tls'
             $result.ErrorId | Should -Be 'CertificateNotTrusted'
             $result.Hint | Should -Match 'OUTLOOKOAUTH_CA_FILE'
@@ -68,7 +70,7 @@ Describe 'An admin proves that the configured servers work' {
 
     It 'reports a server that does not listen at the Connect stage' {
         Set-OutlookMailServer -ConfigPath $config -Name smtp-alice -Port 1
-        $result = Test-OutlookConnection -ConfigPath $config -Name smtp-alice -TimeoutSeconds 5
+        $result = Test-OutlookConnection -ConfigPath $config -Name smtp-alice -TimeoutSeconds 5 -ErrorAction SilentlyContinue
         $result.Stage | Should -Be 'Connect'
         $result.ErrorId | Should -Be 'ConnectionRefused'
     }

@@ -29,33 +29,53 @@ public sealed class ConfigurationBatch
 
     /// <summary>Adds a server (or, with <paramref name="force"/>, updates the existing one of that name).
     /// Returns the server as it will be saved.</summary>
-    public MailServer AddServer(ServerSpec spec, bool force) =>
-        Record(new Change(spec.Name ?? spec.Username ?? "", (config, index) => AddTo(config, index, spec, force)));
+    public MailServer AddServer(ServerSpec spec, bool force) => AddServer(spec, force, null, null)!;
+
+    /// <summary>Adds a server after <paramref name="decide"/> has seen it, validated: <see cref="ChangeDecision.Save"/>
+    /// records it, <see cref="ChangeDecision.Preview"/> (-WhatIf) only lets later rows see it, <see cref="ChangeDecision.Skip"/>
+    /// (a declined -Confirm) drops it. <paramref name="source"/> (the pipeline row) is handed back by <see cref="Save"/>.
+    /// Returns the server as it will be saved, or null when it was not recorded.</summary>
+    public MailServer? AddServer(ServerSpec spec, bool force, Func<MailServer, ChangeDecision>? decide, object? source) =>
+        Record(new Change(spec.Name ?? spec.Username ?? "", source, (config, index) => AddTo(config, index, spec, force)), decide);
 
     /// <summary>Changes only the given fields of an existing server.</summary>
-    public MailServer SetServer(string name, MailServerDirection direction, ServerSpec changes) =>
-        Record(new Change(name, (_, index) => SetIn(index, name, direction, changes)));
+    public MailServer SetServer(string name, MailServerDirection direction, ServerSpec changes) => SetServer(name, direction, changes, null, null)!;
 
-    public MailServer RemoveServer(string name, MailServerDirection direction) =>
-        Record(new Change(name, (config, index) => RemoveFrom(config, index, name, direction)));
+    /// <summary>Changes only the given fields of an existing server, once <paramref name="decide"/> agrees (see <see cref="AddServer(ServerSpec, bool, Func{MailServer, ChangeDecision}?, object?)"/>).</summary>
+    public MailServer? SetServer(string name, MailServerDirection direction, ServerSpec changes, Func<MailServer, ChangeDecision>? decide, object? source) =>
+        Record(new Change(name, source, (_, index) => SetIn(index, name, direction, changes)), decide);
+
+    public MailServer RemoveServer(string name, MailServerDirection direction) => RemoveServer(name, direction, null, null)!;
+
+    /// <summary>Removes a server once <paramref name="decide"/> agrees.</summary>
+    public MailServer? RemoveServer(string name, MailServerDirection direction, Func<MailServer, ChangeDecision>? decide, object? source) =>
+        Record(new Change(name, source, (config, index) => RemoveFrom(config, index, name, direction)), decide);
 
     /// <summary>Sets a system parameter; a null value removes it.</summary>
     public void SetParameter(string name, string? value)
     {
         ServerRules.ValidateParameter(name, value);
-        Record(new Change(name, (config, _) =>
+        Record(new Change(name, null, (config, _) => new Prepared(null, () =>
         {
             if (value is null) config.Parameters.Remove(name);
             else config.Parameters[name] = value;
-            return null;
-        }));
+        })), null);
     }
 
-    MailServer Record(Change change)
+    /// <summary>How many changes are recorded for <see cref="Save"/>; change <c>i</c> is reported as
+    /// <see cref="BatchOutcome.Index"/> <c>i</c>.</summary>
+    public int Count => _changes.Count;
+
+    MailServer? Record(Change change, Func<MailServer, ChangeDecision>? decide)
     {
-        var result = change.Apply(Snapshot, _snapshotIndex);
+        // Validate first, change the snapshot only after the decision: -WhatIf previews exactly what a real run saves.
+        var prepared = change.Prepare(Snapshot, _snapshotIndex);
+        var decision = decide is null || prepared.Result is null ? ChangeDecision.Save : decide(Output(prepared.Result)!);
+        if (decision == ChangeDecision.Skip) return null;
+        prepared.Apply();
+        if (decision == ChangeDecision.Preview) return null;
         _changes.Add(change);
-        return Output(result)!;
+        return Output(prepared.Result);
     }
 
     MailServer? Output(MailServer? server)
@@ -68,24 +88,41 @@ public sealed class ConfigurationBatch
 
     /// <summary>Saves every change accepted so far in one write. Changes that no longer apply to the file as it
     /// is now (another process changed it meanwhile) are returned with the reason; the others are saved.</summary>
-    public IReadOnlyList<(string Target, Exception Error)> Commit()
+    public IReadOnlyList<(string Target, Exception Error)> Commit() =>
+        Save().Where(o => o.Error is not null).Select(o => (_targets[o.Index], (Exception)o.Error!)).ToList();
+
+    readonly List<string> _targets = new();
+
+    /// <summary>Saves every change accepted so far in one locked write and returns one outcome per change, in order:
+    /// the server as saved (replayed on the file as it is now), or the reason it no longer applies. Nothing is
+    /// reported saved before the file is written.</summary>
+    public IReadOnlyList<BatchOutcome> Save()
     {
-        var failures = new List<(string, Exception)>();
-        if (_changes.Count == 0) return failures;
+        var outcomes = new List<BatchOutcome>(_changes.Count);
+        if (_changes.Count == 0) return outcomes;
+        var changes = _changes.ToList();
+        _targets.Clear();
+        _targets.AddRange(changes.Select(c => c.Target));
         _store.Update(config =>
         {
+            outcomes.Clear();
             var index = new ServerIndex(config);
-            foreach (var change in _changes)
+            for (var i = 0; i < changes.Count; i++)
             {
-                try { change.Apply(config, index); }
-                catch (ConfigurationValidationException e) { failures.Add((change.Target, e)); }
+                try
+                {
+                    var prepared = changes[i].Prepare(config, index);
+                    prepared.Apply();
+                    outcomes.Add(new BatchOutcome(i, changes[i].Source, prepared.Result, null));
+                }
+                catch (ConfigurationValidationException e) { outcomes.Add(new BatchOutcome(i, changes[i].Source, null, e)); }
             }
         });
         _changes.Clear();
-        return failures;
+        return outcomes.Select(o => o.Server is null ? o : o with { Server = Output(o.Server) }).ToList();
     }
 
-    static MailServer AddTo(OutlookConfiguration config, ServerIndex index, ServerSpec spec, bool force)
+    static Prepared AddTo(OutlookConfiguration config, ServerIndex index, ServerSpec spec, bool force)
     {
         var server = spec.CreateServer();
         var existing = index.Find(server.Name, server.Direction);
@@ -101,13 +138,15 @@ public sealed class ConfigurationBatch
         if (index.Find(server.Name, server.Direction) is not null) // the name changed by trimming
             throw new ConfigurationValidationException("ServerAlreadyExists", nameof(MailServer.Name),
                 $"An {server.Direction.ToString().ToLowerInvariant()} server named '{server.Name}' already exists in the configuration.");
-        if (server is OutgoingMailServer o) config.OutgoingServers.Add(o);
-        else config.IncomingServers.Add((IncomingMailServer)server);
-        index.Add(server);
-        return server;
+        return new Prepared(server, () =>
+        {
+            if (server is OutgoingMailServer o) config.OutgoingServers.Add(o);
+            else config.IncomingServers.Add((IncomingMailServer)server);
+            index.Add(server);
+        });
     }
 
-    static MailServer SetIn(ServerIndex index, string name, MailServerDirection direction, ServerSpec changes)
+    static Prepared SetIn(ServerIndex index, string name, MailServerDirection direction, ServerSpec changes)
     {
         var existing = index.Find(name, direction) ?? throw NotFound(name, direction);
         var candidate = existing.Clone();
@@ -122,19 +161,23 @@ public sealed class ConfigurationBatch
         if (renamed && index.Find(candidate.Name, direction) is not null)
             throw new ConfigurationValidationException("ServerAlreadyExists", nameof(MailServer.Name),
                 $"Cannot rename '{existing.Name}': an {direction.ToString().ToLowerInvariant()} server named '{candidate.Name}' already exists.");
-        var oldName = existing.Name;
-        CopyInto(candidate, existing);
-        if (renamed || oldName != existing.Name) index.Rename(oldName, existing);
-        return existing;
+        return new Prepared(candidate, () =>
+        {
+            var oldName = existing.Name;
+            CopyInto(candidate, existing);
+            if (renamed || oldName != existing.Name) index.Rename(oldName, existing);
+        });
     }
 
-    static MailServer RemoveFrom(OutlookConfiguration config, ServerIndex index, string name, MailServerDirection direction)
+    static Prepared RemoveFrom(OutlookConfiguration config, ServerIndex index, string name, MailServerDirection direction)
     {
         var existing = index.Find(name, direction) ?? throw NotFound(name, direction);
-        if (existing is OutgoingMailServer o) config.OutgoingServers.Remove(o);
-        else config.IncomingServers.Remove((IncomingMailServer)existing);
-        index.Remove(existing);
-        return existing;
+        return new Prepared(existing.Clone(), () =>
+        {
+            if (existing is OutgoingMailServer o) config.OutgoingServers.Remove(o);
+            else config.IncomingServers.Remove((IncomingMailServer)existing);
+            index.Remove(existing);
+        });
     }
 
     static ConfigurationValidationException NotFound(string name, MailServerDirection direction) =>
@@ -157,7 +200,11 @@ public sealed class ConfigurationBatch
         }
     }
 
-    sealed record Change(string Target, Func<OutlookConfiguration, ServerIndex, MailServer?> Apply);
+    /// <summary>A change checked against a configuration (<see cref="Result"/> is what it will look like) and not yet
+    /// applied to it: <see cref="Apply"/> does that and cannot fail.</summary>
+    sealed record Prepared(MailServer? Result, Action Apply);
+
+    sealed record Change(string Target, object? Source, Func<OutlookConfiguration, ServerIndex, Prepared> Prepare);
 }
 
 /// <summary>Servers by (direction, name), case-insensitive: O(1) lookups for large pipelines.</summary>

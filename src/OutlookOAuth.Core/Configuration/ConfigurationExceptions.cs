@@ -23,10 +23,11 @@ public sealed class ConfigurationFileException : Exception
 /// <summary>A value breaks a rule (for example an Outlook outgoing server without STARTTLS).</summary>
 public sealed class ConfigurationValidationException : Exception
 {
-    public ConfigurationValidationException(string errorId, string field, string message) : base(message)
+    public ConfigurationValidationException(string errorId, string field, string message, string? hint = null) : base(message)
     {
         ErrorId = errorId;
         Field = field;
+        Hint = hint;
     }
 
     /// <summary>A stable id, e.g. OutlookRequiresStartTls, DuplicateServerName, InvalidFromFilter.</summary>
@@ -40,8 +41,14 @@ public sealed class ConfigurationValidationException : Exception
 /// <summary>Another process held the configuration lock for too long.</summary>
 public sealed class ConfigurationLockException : Exception
 {
-    public ConfigurationLockException(string filePath, TimeSpan waited)
-        : base($"The configuration '{filePath}' is locked by another process; waited {waited.TotalSeconds:0} s.") => FilePath = filePath;
+    public ConfigurationLockException(string filePath, TimeSpan waited, string? holder = null)
+        : base($"The configuration '{filePath}' is locked by {holder ?? "another process"}; waited {waited.TotalSeconds:0} s.")
+    {
+        FilePath = filePath;
+        Holder = holder;
+    }
 
     public string FilePath { get; }
+    /// <summary>Who held the lock ("process 1234 (pwsh)"), when known.</summary>
+    public string? Holder { get; }
 }

@@ -13,6 +13,7 @@ namespace OutlookOAuth.Configuration;
 public sealed class ConfigurationStore
 {
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public ConfigurationStore(string path) => Path = System.IO.Path.GetFullPath(path);
 
@@ -26,35 +27,150 @@ public sealed class ConfigurationStore
     /// <summary>Test seam: called after the new file is written and flushed, before it replaces the old one.</summary>
     internal Action<string>? BeforeReplace { get; set; }
 
+    /// <summary>Called once when <see cref="Update{T}"/> has to wait for another process's lock, with a sentence
+    /// naming the holder when it is known (the cmdlets write it as a warning).</summary>
+    public Action<string>? LockWaiting { get; set; }
+
     /// <summary>The configuration; an empty one when the file does not exist yet.</summary>
+    /// <exception cref="ConfigurationFileException">not UTF-8, malformed, or breaking the format (file:line:column).</exception>
+    /// <exception cref="ConfigurationAccessException">a folder, or the system refused to read it.</exception>
     public OutlookConfiguration Load() => Read().Config;
+
+    /// <summary>Like <see cref="Load"/>, but a missing file is a ConfigurationFileNotFound error (for commands that
+    /// only read a file someone named).</summary>
+    public OutlookConfiguration LoadExisting()
+    {
+        if (!File.Exists(Path) && !Directory.Exists(Path)) throw ConfigurationAccessException.NotFound(Path);
+        return Load();
+    }
 
     (OutlookConfiguration Config, string? Text) Read()
     {
-        string text;
-        try { text = File.ReadAllText(Path, Utf8); }
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(Path); }
         catch (FileNotFoundException) { return (new OutlookConfiguration(), null); }
         catch (DirectoryNotFoundException) { return (new OutlookConfiguration(), null); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            if (Directory.Exists(Path)) throw ConfigurationAccessException.Folder(Path);
+            throw ConfigurationAccessException.From(e, Path, "read", write: false);
+        }
+        var text = Decode(bytes, Path);
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
         return (ConfigurationSerializer.Parse(text, Path), text);
+    }
+
+    /// <summary>Strict UTF-8: a byte that is not (e.g. Latin-1 'é', 0xE9) is an error at its line and column, never
+    /// read as U+FFFD (which the next save would write back, losing the byte).</summary>
+    internal static string Decode(byte[] bytes, string path)
+    {
+        try { return StrictUtf8.GetString(bytes); }
+        catch (DecoderFallbackException)
+        {
+            ReadOnlySpan<byte> span = bytes;
+            long line = 1, column = 1;
+            var offset = 0;
+            while (offset < span.Length)
+            {
+                if (System.Text.Rune.DecodeFromUtf8(span[offset..], out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
+                    throw new ConfigurationFileException(path, line, column,
+                        $"byte 0x{span[offset]:X2} is not UTF-8 (a Latin-1 or Windows-1252 character?); save the file as UTF-8.");
+                if (rune.Value == '\n') { line++; column = 1; } else column++;
+                offset += consumed;
+            }
+            throw;
+        }
     }
 
     public void Update(Action<OutlookConfiguration> change) => Update<object?>(c => { change(c); return null; });
 
     /// <summary>Locks, re-reads the file, applies <paramref name="change"/> and saves when the text changed.
     /// If <paramref name="change"/> throws, nothing is written.</summary>
+    /// <exception cref="ConfigurationAccessException">a folder, a read-only file, or the system refused (at once).</exception>
+    /// <exception cref="ConfigurationLockException">another process held the lock for <see cref="LockTimeout"/>.</exception>
     public T Update<T>(Func<OutlookConfiguration, T> change)
     {
+        CheckWritable();
         EnsureDirectory();
-        using var _ = AcquireLock();
-        var (config, oldText) = Read();
-        var result = change(config);
-        var newText = ConfigurationSerializer.Serialize(config);
-        if (!string.Equals(newText, oldText, StringComparison.Ordinal)) WriteAtomically(newText);
-        return result;
+        using var held = AcquireLock();
+        try
+        {
+            CheckWritable();
+            var (config, oldText) = Read();
+            var result = change(config);
+            var newText = ConfigurationSerializer.Serialize(config);
+            if (!string.Equals(newText, oldText, StringComparison.Ordinal))
+            {
+                try { WriteAtomically(newText); }
+                catch (Exception e) when (e is UnauthorizedAccessException or IOException) { throw ConfigurationAccessException.From(e, Path, "write", write: true); }
+            }
+            return result;
+        }
+        finally { ReleaseOwner(); }
     }
 
-    void EnsureDirectory() => OwnerOnlyFile.EnsureDirectory(System.IO.Path.GetDirectoryName(Path)!, tighten: false);
+    /// <summary>A folder or a read-only file (no write permission bit on Unix, the ReadOnly attribute on Windows) is
+    /// refused, not replaced: the atomic rename would otherwise overwrite a file its owner protected.</summary>
+    void CheckWritable()
+    {
+        if (Directory.Exists(Path)) throw ConfigurationAccessException.Folder(Path);
+        if (!File.Exists(Path)) return;
+        var readOnly = OperatingSystem.IsWindows()
+            ? File.GetAttributes(Path).HasFlag(FileAttributes.ReadOnly)
+            : (File.GetUnixFileMode(Path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
+        if (readOnly) throw ConfigurationAccessException.ReadOnly(Path);
+    }
+
+    void EnsureDirectory()
+    {
+        var directory = System.IO.Path.GetDirectoryName(Path)!;
+        try { OwnerOnlyFile.EnsureDirectory(directory, tighten: false); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { throw ConfigurationAccessException.From(e, directory, "create the folder", write: true); }
+    }
+
+    /// <summary>Who holds the lock: written beside the lock file by the holder (the lock file itself cannot be read while
+    /// it is locked), removed before the lock is released. Only a hint for the waiting message.</summary>
+    string OwnerPath => LockPath + ".owner";
+
+    void WriteOwner()
+    {
+        try
+        {
+            using var process = Process.GetCurrentProcess();
+            File.WriteAllText(OwnerPath, $"{Environment.ProcessId} {process.ProcessName} {Environment.MachineName}");
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { }
+    }
+
+    void ReleaseOwner()
+    {
+        try { File.Delete(OwnerPath); } catch (Exception e) when (e is UnauthorizedAccessException or IOException) { }
+    }
+
+    /// <summary>"process 1234 (pwsh) on host", or null when unknown or no longer running.</summary>
+    internal string? LockHolder()
+    {
+        try
+        {
+            var parts = File.ReadAllText(OwnerPath).Split(' ', 3);
+            if (parts.Length < 2 || !int.TryParse(parts[0], out var pid)) return null;
+            var host = parts.Length > 2 ? parts[2] : "";
+            if (string.Equals(host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+            {
+                try { using var p = Process.GetProcessById(pid); } catch (ArgumentException) { return null; }
+                return $"process {pid} ({parts[1]})";
+            }
+            return $"process {pid} ({parts[1]}) on {host}";
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { return null; }
+    }
+
+    // What .NET reports for a file another process has locked: ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION on
+    // Windows, the raw EWOULDBLOCK of flock(LOCK_EX | LOCK_NB) on Unix (11 on Linux, 35 on macOS/BSD). Any other
+    // failure (ENOENT under /proc, EACCES, EROFS) is not a lock and must not wait.
+    static bool IsLockConflict(IOException e) =>
+        e is not FileNotFoundException and not DirectoryNotFoundException &&
+        (OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33 : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35));
 
     FileStream AcquireLock()
     {
@@ -62,20 +178,32 @@ public sealed class ConfigurationStore
         var delay = 5;
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile.FileMode;
+        var told = false;
         while (true)
         {
             try
             {
-                return new FileStream(LockPath, options);
+                var stream = new FileStream(LockPath, options);
+                WriteOwner();
+                return stream;
             }
-            catch (IOException) when (watch.Elapsed < LockTimeout)
+            catch (IOException e) when (IsLockConflict(e) && watch.Elapsed < LockTimeout)
             {
+                if (!told)
+                {
+                    told = true;
+                    LockWaiting?.Invoke($"Waiting up to {LockTimeout.TotalSeconds:0} s for the lock on '{Path}', held by {LockHolder() ?? "another process"}.");
+                }
                 Thread.Sleep(Random.Shared.Next(delay / 2 + 1, delay + 1));
                 delay = Math.Min(delay * 2, 100);
             }
-            catch (IOException)
+            catch (IOException e) when (IsLockConflict(e))
             {
-                throw new ConfigurationLockException(Path, watch.Elapsed);
+                throw new ConfigurationLockException(Path, watch.Elapsed, LockHolder());
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                throw ConfigurationAccessException.From(e, LockPath, "create the lock file", write: true);
             }
         }
     }

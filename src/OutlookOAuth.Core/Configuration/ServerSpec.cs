@@ -82,19 +82,43 @@ public sealed class ServerSpec
         }
     }
 
+    /// <summary>The given fields that a server of <paramref name="direction"/> does not have (Odoo's incoming servers
+    /// have a priority, not a sequence; only outgoing servers have a FROM filter and an encryption).</summary>
+    public IReadOnlyList<string> NotFor(MailServerDirection direction)
+    {
+        var fields = new List<string>();
+        if (direction == MailServerDirection.Outgoing)
+        {
+            if (Ssl is not null) fields.Add(nameof(Ssl));
+            if (Priority is not null) fields.Add(nameof(Priority));
+        }
+        else
+        {
+            if (FromFilter is not null) fields.Add(nameof(FromFilter));
+            if (Encryption is not null) fields.Add(nameof(Encryption));
+            if (Sequence is not null) fields.Add(nameof(Sequence));
+        }
+        return fields;
+    }
+
+    /// <summary>True when no field other than the names is given (nothing would change).</summary>
+    public bool IsEmpty => NewName is null && Username is null && FromFilter is null && HostName is null && Port is null &&
+        Sequence is null && Priority is null && Authentication is null && Encryption is null && Ssl is null && Active is null;
+
     void RejectOtherDirection(MailServer server)
     {
-        string? wrong = server switch
+        var wrong = NotFor(server.Direction);
+        if (wrong.Count > 0)
         {
-            OutgoingMailServer when Ssl is not null => "-Ssl",
-            OutgoingMailServer when Priority is not null => "-Priority",
-            IncomingMailServer when FromFilter is not null => "-FromFilter",
-            IncomingMailServer when Encryption is not null => "-Encryption",
-            IncomingMailServer when Sequence is not null => "-Sequence",
-            _ => null,
-        };
-        if (wrong is not null)
-            throw new ConfigurationValidationException("ParameterNotForDirection", wrong.TrimStart('-'),
-                $"{wrong} does not apply to {server.Direction.ToString().ToLowerInvariant()} server '{server.Name}'.");
+            var instead = wrong[0] switch
+            {
+                nameof(Sequence) => " (incoming servers are ordered by -Priority)",
+                nameof(Priority) => " (outgoing servers are ordered by -Sequence)",
+                _ => "",
+            };
+            throw new ConfigurationValidationException("ParameterNotForDirection", wrong[0],
+                $"-{wrong[0]} does not apply to {server.Direction.ToString().ToLowerInvariant()} server '{server.Name}'{instead}.",
+                $"Remove -{wrong[0]} (or leave its cell blank) for {server.Direction.ToString().ToLowerInvariant()} servers.");
+        }
     }
 }

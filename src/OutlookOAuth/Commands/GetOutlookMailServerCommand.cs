@@ -33,7 +33,7 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = LoadConfiguration();
+        var config = LoadConfiguration(mustExist: true);
 
         var tokens = Refresh ? TokenStatusService.ForConfiguration(Store.Path, config.Application)
                              : TokenStatusService.OpenExisting(Store.Path, config.Application);

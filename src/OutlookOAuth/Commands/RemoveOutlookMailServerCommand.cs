@@ -28,10 +28,12 @@ public sealed class RemoveOutlookMailServerCommand : ConfigurationChangeCmdlet
 
     protected override void ProcessRecord()
     {
+        var row = CurrentRow();
         Apply(() =>
         {
-            var direction = ServerLookup.ResolveDirection(Batch.Snapshot, Name, Direction);
-            return ShouldProcess(Batch.ConfigPath, $"Remove {direction} server '{Name}'") ? Batch.RemoveServer(Name, direction) : null;
-        }, CurrentRow());
+            var given = ReadRow(new ServerSpec { Direction = Direction }).Direction;
+            var direction = ServerLookup.ResolveDirection(Batch.Snapshot, Name, given);
+            return Batch.RemoveServer(Name, direction, _ => Decide($"Remove {direction.ToString().ToLowerInvariant()} server '{Name}'"), row);
+        }, row);
     }
 }

@@ -7,7 +7,7 @@ namespace OutlookOAuth.Commands;
 /// <para type="synopsis">Checks the whole configuration and outputs one finding per problem (rule id, severity, target, message, fix).</para>
 /// <para type="description">Rules OOC001.. are documented in docs/configuration-checks.md. When a finding is an Error,
 /// the non-terminating error ConfigurationHasErrors is written after all findings, so -ErrorAction Stop fails a runbook.
-/// Changes nothing.</para>
+/// A configuration file that does not exist is the error ConfigurationFileNotFound, not a list of findings. Changes nothing.</para>
 /// </summary>
 /// <example><code>Test-OutlookMailConfiguration -ErrorAction Stop | Format-Table RuleId, Severity, Target, Message</code></example>
 [Cmdlet(VerbsDiagnostic.Test, "OutlookMailConfiguration")]
@@ -25,7 +25,7 @@ public sealed class TestOutlookMailConfigurationCommand : OutlookCmdlet
         IReadOnlyList<ConfigurationFinding> findings;
         try
         {
-            var configuration = store.Load();
+            var configuration = store.LoadExisting();
             // The token store is opened only when a password server needs its password checked (OOC018): the doctor
             // changes nothing, and opening a store creates its folder.
             Func<Configuration.OutgoingMailServer, bool>? hasPassword = null;

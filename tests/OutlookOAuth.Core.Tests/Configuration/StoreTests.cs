@@ -64,7 +64,10 @@ public class StoreTests
         string? temp = null;
         store.BeforeReplace = t => { temp = t; Assert.True(File.Exists(t)); throw new IOException("disk pulled"); };
 
-        Assert.Throws<IOException>(() => store.Update(c => c.Parameters["a"] = "2"));
+        var e = Assert.Throws<ConfigurationAccessException>(() => store.Update(c => c.Parameters["a"] = "2"));
+        Assert.Equal(("ConfigurationWriteFailed", store.Path), (e.ErrorId, e.FilePath));
+        Assert.IsType<IOException>(e.InnerException);
+        Assert.Contains("disk pulled", e.Message);
 
         Assert.Equal(before, File.ReadAllBytes(store.Path));
         Assert.NotNull(temp);
