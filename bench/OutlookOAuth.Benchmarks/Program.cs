@@ -9,6 +9,7 @@ if (args.Length > 0 && args[0] is "receive" or "receive-memory")
     await OutlookOAuth.Benchmarks.ReceiveBench.RunAsync(args);
     return 0;
 }
+if (args.Length > 0 && args[0] == "smtp-sink") return await OutlookOAuth.Benchmarks.SmtpSinkProcess.RunAsync(args);
 if (args.Length > 0 && args[0] == "connection-cost")
 {
     await OutlookOAuth.Benchmarks.ConnectionCost.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 3);

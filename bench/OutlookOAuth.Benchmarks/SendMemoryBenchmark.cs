@@ -101,7 +101,7 @@ public static class SendMemoryBenchmark
 
         public SubmissionSink()
         {
-            (_certificate, Trust) = BenchCertificates.Create();
+            (_certificate, Trust, Ca) = BenchCertificates.CreateWithCa();
             _listener.Start(512);
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             _ = AcceptAsync();
@@ -120,6 +120,8 @@ public static class SendMemoryBenchmark
 
         public int Port { get; }
         public CertificateTrust Trust { get; }
+        /// <summary>The CA that signed the sink's certificate.</summary>
+        public X509Certificate2 Ca { get; }
         public long BytesReceived => Interlocked.Read(ref _bytes);
 
         async Task ServeAsync(Socket socket)
