@@ -19,6 +19,7 @@ public sealed class MailProtocolTranscript : IProtocolLogger
     readonly List<string> _secrets = new();
     readonly StringBuilder _client = new(), _server = new();
     bool _inData;
+    long _literalRemaining;   // bytes of an IMAP literal ({N} at the end of a server line) still to come: content, not shown
     long _contentBytes, _bdatRemaining;
     string? _lastServerLine, _challenge;
     bool _startTlsSent;
@@ -110,6 +111,15 @@ public sealed class MailProtocolTranscript : IProtocolLogger
             var position = offset;
             while (position < end)
             {
+                if (_literalRemaining > 0)
+                {
+                    var n = (int)Math.Min(_literalRemaining, end - position);
+                    _literalRemaining -= n;
+                    _contentBytes += n;
+                    position += n;
+                    if (_literalRemaining == 0) FlushContent();
+                    continue;
+                }
                 var lf = Array.IndexOf(buffer, (byte)'\n', position, end - position);
                 var stop = lf < 0 ? end : lf + 1;
                 _server.Append(Encoding.UTF8.GetString(buffer, position, stop - position));
@@ -141,6 +151,10 @@ public sealed class MailProtocolTranscript : IProtocolLogger
         // A SASL error challenge: "334 <base64>" (SMTP) or "+ <base64>" (IMAP) carrying a JSON object.
         var payload = line.StartsWith("334 ", StringComparison.Ordinal) ? line[4..] : line.StartsWith("+ ", StringComparison.Ordinal) ? line[2..] : null;
         Write(TranscriptDirection.Server, line);
+        // An IMAP literal (a FETCHed message body): its bytes are counted, never shown, as SMTP DATA is.
+        if (line.EndsWith('}') && line.LastIndexOf('{') is var open and >= 0 &&
+            long.TryParse(line.AsSpan(open + 1, line.Length - open - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var literal) && literal > 0)
+            _literalRemaining = literal;
         if (payload is not null && DecodeJson(payload.Trim()) is { } json)
         {
             _challenge = json;

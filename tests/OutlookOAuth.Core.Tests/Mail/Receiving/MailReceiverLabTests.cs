@@ -71,6 +71,22 @@ public class MailReceiverLabTests(MailLabFixture lab)
     }
 
     [Fact]
+    public async Task The_protocol_transcript_counts_message_bodies_and_never_shows_them()
+    {
+        var user = MailLabFixture.NewUser("transcript");
+        var box = new LabMailbox(lab, user);
+        await box.AppendAsync(Numbered(user, 3, "secret-subject-"));
+        var transcript = new TranscriptBuffer();
+
+        Receive(user, new ReceiveOptions { Peek = true }, new ListSink(), transcript);
+
+        var lines = transcript.Entries.Select(e => e.ToString()).ToList();
+        Assert.Contains(lines, l => l.Contains("FETCH", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("message content:", StringComparison.Ordinal) && l.Contains("bytes (not shown)", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("Body of secret-subject-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Peek_leaves_every_message_unread()
     {
         var user = MailLabFixture.NewUser("peek");
