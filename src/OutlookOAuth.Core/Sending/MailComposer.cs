@@ -12,11 +12,26 @@ namespace OutlookOAuth.Sending;
 /// Attachments are streamed from disk when the message is written, never read into memory.</summary>
 public static class MailComposer
 {
-    /// <summary>Composes and resolves one message; throws <see cref="MailSendException"/> (invalid input, no server).</summary>
+    /// <summary>Composes and resolves one message; every refusal is a <see cref="MailSendException"/> (invalid input, a
+    /// message MimeKit cannot take, no server), so one bad record fails alone.</summary>
     public static PreparedMail Prepare(MailRequest request, MailSenderResolver resolver)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(resolver);
+        if ((request.Message is not null || request.MessagePath is not null) &&
+            (request.To.Count > 0 || request.Cc.Count > 0 || request.Bcc.Count > 0 || request.Subject is not null || request.Body is not null || request.Attachments.Count > 0))
+            throw new MailSendException("AmbiguousMessage", MailSendFailure.InvalidInput,
+                "A message or .eml file is sent as it is: -To, -Cc, -Bcc, -Subject, -Body and -Attachment cannot be combined with it.");
+        try { return PrepareCore(request, resolver); }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // A message MimeKit cannot take (a malformed header of a ready message): this record fails, the others go on.
+            throw new MailSendException("InvalidMessage", MailSendFailure.InvalidInput, e.Message, inner: e);
+        }
+    }
+
+    static PreparedMail PrepareCore(MailRequest request, MailSenderResolver resolver)
+    {
         Stream? file = null;
         MimeMessage message;
         var owned = request.Message is null;

@@ -140,11 +140,13 @@ public sealed class MailSender : IDisposable
                 Drop(server);
                 throw;
             }
-            catch (Exception)
+            catch (Exception e)
             {
-                // Anything else left the session in an unknown state: the next message gets a new connection.
+                // Anything else (MailKit refusing the message locally, an attachment that vanished) left the session in an
+                // unknown state: this message failed, the next one gets a new connection.
                 Drop(server);
-                throw;
+                throw new MailSendException("SendFailed", MailSendFailure.Connection, $"{mail.MessageId} was not sent: {e.Message}", inner: e)
+                    { MessageId = mail.MessageId, Server = server.Name };
             }
         }
     }

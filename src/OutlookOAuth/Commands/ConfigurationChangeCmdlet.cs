@@ -133,8 +133,6 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
         }
     }
 
-    string BoundSummary() => string.Join(" ", MyInvocation.BoundParameters.Select(p => $"-{p.Key} {p.Value}"));
-
     protected override void EndProcessing() => CommitPending();
 
     void CommitPending()

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Management.Automation.Host;
 using OutlookOAuth.Configuration;
+using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Commands;
 
@@ -133,6 +134,28 @@ public abstract class OutlookCmdlet : PSCmdlet
             });
     }
 
+    /// <summary>The certificate trust of mail connections: the system roots plus $env:OUTLOOKOAUTH_CA_FILE; a CA file that
+    /// cannot be read stops the command (CaFileInvalid).</summary>
+    protected CertificateTrust LoadCertificateTrust()
+    {
+        try { return CertificateTrust.FromEnvironment(); }
+        catch (InvalidOperationException e)
+        {
+            ThrowFailure(e, "CaFileInvalid", ErrorCategory.InvalidArgument, CertificateTrust.CaFileVariable);
+            throw; // not reached: ThrowTerminatingError throws
+        }
+    }
+
+    /// <summary>True when someone reads the Verbose stream (-Verbose, or $VerbosePreference other than SilentlyContinue):
+    /// protocol transcripts are formatted and redacted line by line only then.</summary>
+    protected bool VerboseRequested =>
+        MyInvocation.BoundParameters.TryGetValue("Verbose", out var v) ? ((SwitchParameter)v).IsPresent
+            : GetVariableValue("VerbosePreference") is ActionPreference p && p != ActionPreference.SilentlyContinue;
+
+    /// <summary>The parameters given on the command line, as text: the TargetObject of an error when there is no pipeline record.</summary>
+    protected string BoundSummary() =>
+        string.Join(" ", MyInvocation.BoundParameters.Where(p => p.Key != "InputObject").Select(p => $"-{p.Key} {p.Value}"));
+
     /// <summary>Writes a non-terminating error with a stable id and the offending object.</summary>
     protected void WriteFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
         WriteError(new ErrorRecord(exception, errorId, category, target));
@@ -152,27 +175,45 @@ public abstract class OutlookCmdlet : PSCmdlet
         _ => ErrorCategory.ProtocolError,
     };
 
-    /// <summary>Maps core exceptions to error records: configuration errors keep their id and position.</summary>
+    static ErrorCategory SendErrorCategory(Sending.MailSendException e) => e.Failure switch
+    {
+        Sending.MailSendFailure.InvalidInput => ErrorCategory.InvalidArgument,
+        Sending.MailSendFailure.NoServer => ErrorCategory.ObjectNotFound,
+        Sending.MailSendFailure.Refused => ErrorCategory.PermissionDenied,
+        Sending.MailSendFailure.Authentication => ErrorCategory.AuthenticationError,
+        Sending.MailSendFailure.Throttled => ErrorCategory.LimitsExceeded,
+        _ => ErrorCategory.ConnectionError,
+    };
+
+    /// <summary>An error record whose RecommendedAction is the core's hint (when it has one).</summary>
+    static ErrorRecord WithHint(ErrorRecord record, string message, string? hint)
+    {
+        if (hint is not null) record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = hint };
+        return record;
+    }
+
+    /// <summary>Maps core exceptions to error records, in this one place: each keeps its stable id, gets a category from
+    /// what failed, its file (or the offending object) as TargetObject, and its hint as RecommendedAction.</summary>
     protected ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
     {
+        Sending.MailSendException s => WithHint(new ErrorRecord(s, s.ErrorId, SendErrorCategory(s), target), s.Message, s.Hint),
+        Mail.Receiving.MessageReceiveException r => WithHint(new ErrorRecord(r, r.ErrorId,
+            r.ErrorId == "MessageUnreadable" ? ErrorCategory.ParserError : ErrorCategory.WriteError, target ?? r.Partial), r.Message, r.Hint),
+        Selection.InvalidMailboxException i => new ErrorRecord(i, i.ErrorId, ErrorCategory.InvalidArgument, target),
         ConfigurationFileException f => new ErrorRecord(f, f.ErrorId, ErrorCategory.ParserError, f.FilePath),
-        ConfigurationValidationException v => new ErrorRecord(v, v.ErrorId, v.ErrorId == "ServerNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, target)
-            { ErrorDetails = v.Hint is null ? null : new ErrorDetails(v.Message) { RecommendedAction = v.Hint } },
+        ConfigurationValidationException v => WithHint(new ErrorRecord(v, v.ErrorId, v.ErrorId == "ServerNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, target), v.Message, v.Hint),
         ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath)
             { ErrorDetails = new ErrorDetails(l.Message) { RecommendedAction = $"Wait for {l.Holder ?? "the other process"} to finish, then run the command again." } },
-        ConfigurationAccessException a => new ErrorRecord(a, a.ErrorId, a.ErrorId switch
+        ConfigurationAccessException a => WithHint(new ErrorRecord(a, a.ErrorId, a.ErrorId switch
             {
                 "ConfigurationFileNotFound" => ErrorCategory.ObjectNotFound,
                 "ConfigurationPathIsFolder" => ErrorCategory.InvalidArgument,
                 "ConfigurationAccessDenied" or "ConfigurationReadOnly" => ErrorCategory.PermissionDenied,
                 "ConfigurationReadFailed" => ErrorCategory.ReadError,
                 _ => ErrorCategory.WriteError,
-            }, a.FilePath)
-            { ErrorDetails = a.Hint is null ? null : new ErrorDetails(a.Message) { RecommendedAction = a.Hint } },
-        Identity.OAuthException o => new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target)
-            { ErrorDetails = o.Hint is null ? null : new ErrorDetails(o.Message) { RecommendedAction = o.Hint } },
-        Mail.MailProtocolException m => new ErrorRecord(m, m.ErrorId, MailErrorCategory(m), target)
-            { ErrorDetails = m.Hint is null ? null : new ErrorDetails(m.Message) { RecommendedAction = m.Hint } },
+            }, a.FilePath), a.Message, a.Hint),
+        Identity.OAuthException o => WithHint(new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target), o.Message, o.Hint),
+        Mail.MailProtocolException m => WithHint(new ErrorRecord(m, m.ErrorId, MailErrorCategory(m), target), m.Message, m.Hint),
         UnauthorizedAccessException => new ErrorRecord(exception, "ConfigurationAccessDenied", ErrorCategory.PermissionDenied, target),
         IOException => new ErrorRecord(exception, "ConfigurationIO", ErrorCategory.WriteError, target),
         _ => new ErrorRecord(exception, "OutlookOAuthError", ErrorCategory.NotSpecified, target),

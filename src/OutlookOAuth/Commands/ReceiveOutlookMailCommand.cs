@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Runtime.ExceptionServices;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Mail;
 using OutlookOAuth.Mail.Receiving;
-using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Commands;
 
@@ -57,19 +55,15 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
     [Parameter] [ValidateRange(1, 600)] public int TimeoutSeconds { get; set; } = 30;
 
     readonly CancellationTokenSource _stop = new();
-    readonly ConcurrentQueue<TranscriptEntry> _transcript = new();
+    readonly TranscriptQueue _transcript = new();
     MailReceiver? _receiver;
     bool _verbose;
 
     protected override void BeginProcessing()
     {
-        CertificateTrust trust;
-        try { trust = CertificateTrust.FromEnvironment(); }
-        catch (InvalidOperationException e) { ThrowFailure(e, "CaFileInvalid", ErrorCategory.InvalidArgument, CertificateTrust.CaFileVariable); return; }
-        _receiver = new MailReceiver(ConnectionTestTokens.ForConfiguration(Store.Path), new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = trust });
-        _verbose = MyInvocation.BoundParameters.TryGetValue("Verbose", out var v)
-            ? ((SwitchParameter)v).IsPresent
-            : GetVariableValue("VerbosePreference") is ActionPreference p && p != ActionPreference.SilentlyContinue;
+        _receiver = new MailReceiver(ConnectionTestTokens.ForConfiguration(Store.Path),
+            new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = LoadCertificateTrust() });
+        _verbose = VerboseRequested;
     }
 
     protected override void ProcessRecord()
@@ -104,7 +98,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
         var sink = new Sink(this, server);
         try
         {
-            var summary = _receiver!.Receive(server, options, sink, _verbose ? new Queue(_transcript) : null, _stop.Token);
+            var summary = _receiver!.Receive(server, options, sink, _verbose ? _transcript : null, _stop.Token);
             FlushTranscript(server);
             if (summary.UidValidityChanged)
                 WriteWarning($"The folder '{summary.Folder}' of '{server.Name}' was rebuilt on the server (UIDVALIDITY changed) while receiving; " +
@@ -141,11 +135,6 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
         catch (PipelineStoppedException) { }
     }
 
-    sealed class Queue(ConcurrentQueue<TranscriptEntry> entries) : ITranscriptSink
-    {
-        public void Write(TranscriptEntry entry) => entries.Enqueue(entry);
-    }
-
     /// <summary>Writes the receiver's results to the pipeline (on the pipeline thread: <see cref="MailReceiver.Receive"/> calls it there).
     /// WriteObject returns only after every later command of a streaming pipeline has processed the object, so returning normally
     /// is what makes a message safe to mark read.</summary>
@@ -175,9 +164,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
         public void Failed(MessageReceiveException error)
         {
             cmdlet.FlushTranscript(server);
-            var category = error.ErrorId == "MessageUnreadable" ? ErrorCategory.ParserError : ErrorCategory.WriteError;
-            cmdlet.WriteError(new ErrorRecord(error, error.ErrorId, category, error.Partial)
-                { ErrorDetails = error.Hint is null ? null : new ErrorDetails(error.Message) { RecommendedAction = error.Hint } });
+            cmdlet.WriteError(cmdlet.ToErrorRecord(error, error.Partial));
         }
 
         long _lastProgress;

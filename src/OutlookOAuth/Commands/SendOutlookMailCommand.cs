@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Identity;
@@ -91,7 +90,7 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     public PSObject? InputObject { get; set; }
 
     readonly CancellationTokenSource _stop = new();
-    readonly ConcurrentQueue<string> _verbose = new();
+    readonly TranscriptQueue _verbose = new();
     readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     MailSender? _sender;
     MailSenderResolver? _resolver;
@@ -99,47 +98,21 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     int _sent, _failed;
     long _progressAt = Environment.TickCount64;
 
-    sealed class VerboseSink(ConcurrentQueue<string> queue) : ITranscriptSink
-    {
-        public void Write(TranscriptEntry entry) => queue.Enqueue(entry.ToString());
-    }
-
     protected override void BeginProcessing()
     {
-        CertificateTrust trust;
-        try { trust = CertificateTrust.FromEnvironment(); }
-        catch (InvalidOperationException e) { ThrowFailure(e, "CaFileInvalid", ErrorCategory.InvalidArgument, CertificateTrust.CaFileVariable); return; }
-        var connector = new MailClientConnector(new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = trust });
-        // The protocol transcript is formatted and redacted line by line: only when someone reads the verbose stream.
-        var verbose = MyInvocation.BoundParameters.TryGetValue("Verbose", out var v) ? ((SwitchParameter)v).IsPresent
-            : GetVariableValue("VerbosePreference") is ActionPreference p && p != ActionPreference.SilentlyContinue;
+        var connector = new MailClientConnector(new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = LoadCertificateTrust() });
         _sender = new MailSender(ConnectionTestTokens.ForConfiguration(Store.Path), connector,
-            new MailSendOptions { MessagesPerMinute = MessagesPerMinute }, verbose ? new VerboseSink(_verbose) : null) { Log = _verbose.Enqueue };
+            new MailSendOptions { MessagesPerMinute = MessagesPerMinute }, VerboseRequested ? _verbose : null) { Log = _verbose.Add };
     }
 
     protected override void ProcessRecord()
     {
         var row = MyInvocation.ExpectingInput ? InputObject : null;
         var target = (object?)row ?? BoundSummary();
-        MailRequest request;
-        try { request = Request(row); }
-        catch (MailSendException e) { Fail(e, target); return; }
-
         var path = Store.Path;
         PreparedMail mail;
-        try
-        {
-            mail = MailComposer.Prepare(request, Resolver());
-        }
+        try { mail = MailComposer.Prepare(Request(row), Resolver()); }
         catch (MailSendException e) { Fail(e, target); return; }
-        catch (InvalidMailboxException e) { _failed++; WriteFailure(e, e.ErrorId, ErrorCategory.InvalidArgument, target); return; }
-        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
-        {
-            // A message MimeKit cannot take (a malformed header of a ready message): this record fails, the others go on.
-            _failed++;
-            WriteFailure(new MailSendException("InvalidMessage", MailSendFailure.InvalidInput, e.Message, inner: e), "InvalidMessage", ErrorCategory.InvalidData, target);
-            return;
-        }
 
         using (mail)
         {
@@ -154,22 +127,7 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
                 WriteObject(result);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
-            catch (MailSendException e) { Flush(); Fail(e, target); }
-            catch (Exception e) when (e is OAuthException or MailProtocolException)
-            {
-                Flush();
-                _failed++;
-                WriteError(ToErrorRecord(e, target));
-            }
-            catch (Exception e) when (e is not PipelineStoppedException and not OperationCanceledException)
-            {
-                // Anything else (MailKit refusing the message locally, an attachment that vanished): this message failed
-                // (the connection is replaced for the next one), the others go on.
-                Flush();
-                _failed++;
-                WriteFailure(new MailSendException("SendFailed", MailSendFailure.Connection, $"{mail.MessageId} was not sent: {e.Message}", inner: e),
-                    "SendFailed", ErrorCategory.NotSpecified, target);
-            }
+            catch (Exception e) when (e is MailSendException or OAuthException or MailProtocolException) { Flush(); Fail(e, target); }
         }
         // Progress at most 4 times a second: rendering it for every message of a fast pipeline costs more than the send.
         if (Environment.TickCount64 - _progressAt >= 250)
@@ -199,9 +157,6 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
         var baseObject = row?.BaseObject;
         var message = MailComposer.IsMessage(baseObject) ? baseObject : null;
         var eml = MessagePath is { } p ? GetUnresolvedProviderPathFromPSPath(p) : null;
-        if ((message is not null || eml is not null) && (To is not null || Cc is not null || Bcc is not null || Subject is not null || Body is not null || Attachment is not null))
-            throw new MailSendException("AmbiguousMessage", MailSendFailure.InvalidInput,
-                "A message or .eml file is sent as it is: -To, -Cc, -Bcc, -Subject, -Body and -Attachment cannot be combined with it.");
         return new MailRequest
         {
             From = From,
@@ -236,21 +191,9 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
         while (_verbose.TryDequeue(out var line)) WriteVerbose(line);
     }
 
-    void Fail(MailSendException e, object target)
+    void Fail(Exception e, object target)
     {
         _failed++;
-        var category = e.Failure switch
-        {
-            MailSendFailure.InvalidInput => ErrorCategory.InvalidArgument,
-            MailSendFailure.NoServer => ErrorCategory.ObjectNotFound,
-            MailSendFailure.Refused => ErrorCategory.PermissionDenied,
-            MailSendFailure.Authentication => ErrorCategory.AuthenticationError,
-            MailSendFailure.Throttled => ErrorCategory.LimitsExceeded,
-            _ => ErrorCategory.ConnectionError,
-        };
-        WriteError(new ErrorRecord(e, e.ErrorId, category, target)
-            { ErrorDetails = e.Hint is null ? null : new ErrorDetails(e.Message) { RecommendedAction = e.Hint } });
+        WriteError(ToErrorRecord(e, target));
     }
-
-    string BoundSummary() => string.Join(" ", MyInvocation.BoundParameters.Where(p => p.Key != nameof(InputObject)).Select(p => $"-{p.Key} {p.Value}"));
 }

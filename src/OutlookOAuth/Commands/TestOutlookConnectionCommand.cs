@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Mail;
-using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Commands;
 
@@ -47,10 +46,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
-        CertificateTrust trust;
-        try { trust = CertificateTrust.FromEnvironment(); }
-        catch (InvalidOperationException e) { ThrowFailure(e, "CaFileInvalid", ErrorCategory.InvalidArgument, CertificateTrust.CaFileVariable); return; }
-        var options = new ConnectionTestOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Recipient = Recipient, Trust = trust };
+        var options = new ConnectionTestOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Recipient = Recipient, Trust = LoadCertificateTrust() };
         var tester = new ConnectionTester(ConnectionTestTokens.ForConfiguration(Store.Path), options);
         _runner = new ConnectionTestRunner(tester, ThrottleLimit, transcript: true, _stop.Token);
     }

@@ -130,6 +130,20 @@ public class MailComposerTests
         Assert.Equal("NoServer", e.ErrorId);
     }
 
+    [Fact]
+    public void A_ready_message_or_eml_file_cannot_be_combined_with_composition_parameters()
+    {
+        var message = new MimeKit.MimeMessage();
+        message.From.Add(MimeKit.MailboxAddress.Parse("john@example.com"));
+        message.To.Add(MimeKit.MailboxAddress.Parse("x@partner.test"));
+        var e = Assert.Throws<MailSendException>(() => MailComposer.Prepare(new MailRequest { Message = message, Subject = "extra" }, PerUserResolver()));
+        Assert.Equal("AmbiguousMessage", e.ErrorId);
+        e = Assert.Throws<MailSendException>(() => MailComposer.Prepare(new MailRequest { MessagePath = "/nonexistent/a.eml", To = ["y@partner.test"] }, PerUserResolver()));
+        Assert.Equal("AmbiguousMessage", e.ErrorId);
+        using var mail = MailComposer.Prepare(new MailRequest { Message = message }, PerUserResolver());
+        Assert.Equal(["x@partner.test"], mail.Recipients.Select(r => r.Address));
+    }
+
     [Theory]
     [InlineData("smtp.office365.com", 30)]
     [InlineData("SMTP-mail.Outlook.com", 30)]
