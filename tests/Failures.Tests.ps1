@@ -81,14 +81,20 @@ Describe 'I/O failures name the path and the cause at once' {
         }
     }
 
-    It 'refuses an unreadable file with ConfigurationAccessDenied, not System.UnauthorizedAccessException' -Skip:($IsWindows -or (id -u) -eq '0') {
+    It 'refuses an unreadable file with ConfigurationAccessDenied, not System.UnauthorizedAccessException' -Skip:$IsWindows {
         $config = New-ConfigPath
         New-OutlookMailServer -ConfigPath $config -Username a@example.com | Out-Null
         chmod 200 $config
-        $failed = @(Get-Failure { Get-OutlookMailServer -ConfigPath $config @args })
-        $failed[0].FullyQualifiedErrorId | Should -BeLike 'ConfigurationAccessDenied,*'
-        $failed[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
-        $failed[0].TargetObject | Should -Be $config
+        # The reading pwsh runs without the capabilities that let root read any file (CI runs as root), so the mode applies.
+        $module = Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1'
+        $probe = "Import-Module '$module'; try { Get-OutlookMailServer -ConfigPath '$config' -ErrorAction Stop | Out-Null; 'no error' } " +
+                 "catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category.ToString(); `$_.TargetObject }"
+        $pwsh = @('dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $probe)
+        $lines = if ((id -u) -eq '0') { & setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search @pwsh }
+                 else { & $pwsh[0] $pwsh[1..($pwsh.Count - 1)] }
+        $lines[0] | Should -BeLike 'ConfigurationAccessDenied,*'
+        $lines[1] | Should -Be 'PermissionDenied'
+        $lines[2] | Should -Be $config
     }
 
     It 'refuses to change a read-only (0444) file and leaves it as it was' -Skip:$IsWindows {
