@@ -28,6 +28,26 @@ Describe 'The module manifest' {
     }
 }
 
+Describe 'Errors of the module' {
+    It 'maps every kind of core failure to an ErrorCategory of its own, keeping the id, target and hint' {
+        # The one map (OutlookCmdlet.ToErrorRecord), called on one failure of each FailureKind of the core.
+        $map = [OutlookOAuth.Commands.OutlookCmdlet].GetMethod('ToErrorRecord', [Reflection.BindingFlags]'NonPublic, Static')
+        $failureType = $map.GetParameters()[0].ParameterType
+        $failureType.FullName | Should -Be 'OutlookOAuth.OutlookOAuthException'
+        $kinds = [Enum]::GetValues($failureType.Assembly.GetType('OutlookOAuth.FailureKind'))
+        $kinds.Count | Should -BeGreaterThan 6
+        $records = foreach ($kind in $kinds) {
+            $map.Invoke($null, @([Activator]::CreateInstance($failureType, @("Id$kind", $kind, 'What failed.', 'What to do.', $null)), "target-$kind"))
+        }
+        $records.CategoryInfo.Category | Should -Not -Contain 'NotSpecified'
+        @($records.CategoryInfo.Category | Select-Object -Unique).Count | Should -Be $kinds.Count
+        foreach ($r in $records) {
+            $r.FullyQualifiedErrorId | Should -Be ('Id' + $r.TargetObject.Substring(7))
+            $r.ErrorDetails.RecommendedAction | Should -Be 'What to do.'
+        }
+    }
+}
+
 Describe 'Another MSAL is already loaded when the module is imported' {
     It 'imports and uses the module with MSAL 4.61.3 in the session, each version in its own load context' {
         & dotnet restore (Join-Path $PSScriptRoot 'tools' 'OlderMsal' 'OlderMsal.Restore.csproj') -nologo -v:q | Out-Null

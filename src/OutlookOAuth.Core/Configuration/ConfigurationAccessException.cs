@@ -3,22 +3,23 @@ namespace OutlookOAuth.Configuration;
 /// <summary>The configuration file (or its folder, or its lock file) cannot be read or written for a reason other than
 /// another process's lock: it does not exist, is a folder, is read-only, or the system refused (permissions, a
 /// file system such as /proc that takes no files). Names the path and the cause; raised at once, never after a wait.</summary>
-public sealed class ConfigurationAccessException : Exception
+public sealed class ConfigurationAccessException : OutlookOAuthException
 {
+    /// <param name="errorId">ConfigurationFileNotFound, ConfigurationPathIsFolder, ConfigurationAccessDenied,
+    /// ConfigurationReadOnly, ConfigurationReadFailed or ConfigurationWriteFailed.</param>
     public ConfigurationAccessException(string errorId, string filePath, string message, string? hint = null, Exception? inner = null)
-        : base(message, inner)
-    {
-        ErrorId = errorId;
-        FilePath = filePath;
-        Hint = hint;
-    }
+        : base(errorId, KindOf(errorId), message, hint, inner) => Target = FilePath = filePath;
 
-    /// <summary>ConfigurationFileNotFound, ConfigurationPathIsFolder, ConfigurationAccessDenied, ConfigurationReadOnly,
-    /// ConfigurationReadFailed or ConfigurationWriteFailed.</summary>
-    public string ErrorId { get; }
     public string FilePath { get; }
-    /// <summary>What to do about it.</summary>
-    public string? Hint { get; }
+
+    static FailureKind KindOf(string errorId) => errorId switch
+    {
+        "ConfigurationFileNotFound" => FailureKind.NotFound,
+        "ConfigurationPathIsFolder" => FailureKind.InvalidArgument,
+        "ConfigurationAccessDenied" or "ConfigurationReadOnly" => FailureKind.PermissionDenied,
+        "ConfigurationReadFailed" => FailureKind.Read,
+        _ => FailureKind.Write,
+    };
 
     internal static ConfigurationAccessException NotFound(string path) =>
         new("ConfigurationFileNotFound", path, $"The configuration file '{path}' does not exist.",

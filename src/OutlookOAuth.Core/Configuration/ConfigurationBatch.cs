@@ -180,9 +180,7 @@ public sealed class ConfigurationBatch
         });
     }
 
-    static ConfigurationValidationException NotFound(string name, MailServerDirection direction) =>
-        new("ServerNotFound", nameof(MailServer.Name),
-            $"No {direction.ToString().ToLowerInvariant()} server named '{name}' exists in the configuration.");
+    static ConfigurationValidationException NotFound(string name, MailServerDirection direction) => ServerLookup.NotFound(name, direction);
 
     static void CopyInto(MailServer from, MailServer to)
     {

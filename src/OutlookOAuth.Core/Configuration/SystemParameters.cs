@@ -13,6 +13,12 @@ public static class SystemParameters
     public static readonly IReadOnlyList<string> Known =
         [CatchallDomain, DefaultFrom, BounceAlias, CatchallAlias, WebBaseUrl, OutlookEndpoint];
 
+    /// <summary>ParameterNotFound: <paramref name="name"/> is not set in <paramref name="configPath"/>.</summary>
+    public static ConfigurationValidationException NotSet(string name, string configPath) =>
+        new("ParameterNotFound", "Name", $"The system parameter '{name}' is not set in '{configPath}'.",
+            $"Set it with Set-MailSystemParameter -Name {name} -Value <value>; names are case-sensitive (Tab completes the known ones).",
+            FailureKind.NotFound);
+
     /// <summary>Why a parameter name is refused, or null. Odoo's keys are case-sensitive and used as written, so a key
     /// with surrounding whitespace or a case variant of a known key (MAIL.CATCHALL.DOMAIN) would be stored beside the
     /// real one and never read: both are refused, the latter with the known key as the hint (never silently renamed).</summary>

@@ -33,8 +33,7 @@ public sealed class AccountService
     public MailServer Find(string name, MailServerDirection? direction)
     {
         var d = ServerLookup.ResolveDirection(_configuration, name, direction);
-        return _configuration.Find(name, d) ?? throw new ConfigurationValidationException("ServerNotFound", "Name",
-            $"No {d.ToString().ToLowerInvariant()} server named '{name}' exists in '{ConfigPath}'.") { Hint = ServerLookup.NotFoundHint };
+        return _configuration.Find(name, d) ?? throw ServerLookup.NotFound(name, d, ConfigPath);
     }
 
     /// <summary>The server of that name from the file, or <paramref name="given"/> (a pipeline object) when the file

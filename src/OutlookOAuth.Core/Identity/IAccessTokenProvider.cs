@@ -19,20 +19,12 @@ public interface IAccessTokenProvider
 
 /// <summary>A failure of the OAuth layer, with the AADSTS code when Entra gave one and a hint for the admin.
 /// Messages never contain secrets or tokens.</summary>
-public class OAuthException : Exception
+public sealed class OAuthException : OutlookOAuthException
 {
+    /// <param name="errorId">A stable id such as NotConnected, AADSTS700082, TokenEndpointUnreachable.</param>
     public OAuthException(string errorId, string message, string? hint = null, string? aadsts = null, Exception? inner = null)
-        : base(message, inner)
-    {
-        ErrorId = errorId;
-        Hint = hint;
-        AadstsCode = aadsts;
-    }
+        : base(errorId, FailureKind.Authentication, message, hint, inner) => AadstsCode = aadsts;
 
-    /// <summary>A stable id such as NotConnected, AADSTS700082, TokenEndpointUnreachable.</summary>
-    public string ErrorId { get; }
     /// <summary>The AADSTS number as text ("700082"), when Entra returned one.</summary>
     public string? AadstsCode { get; }
-    /// <summary>What the admin should do.</summary>
-    public string? Hint { get; }
 }

@@ -68,6 +68,18 @@ public sealed class ConnectionTestResult
     /// <summary>The configuration file of the server (binds -ConfigPath of the next cmdlet).</summary>
     public string? ConfigPath { get; init; }
 
+    /// <summary>A failed test as the module's failure (null on success), so it is also an error a runbook can stop on:
+    /// the result's ErrorId and hint, a kind from the stage that failed (Token and Authenticate: Authentication, Connect:
+    /// Connection, Tls: Security, the SMTP/IMAP steps after login: Protocol).</summary>
+    public OutlookOAuthException? ToException() => Success ? null : new(ErrorId ?? "ConnectionTestFailed", Stage switch
+        {
+            ConnectionTestStage.Token or ConnectionTestStage.Authenticate => FailureKind.Authentication,
+            ConnectionTestStage.Connect => FailureKind.Connection,
+            ConnectionTestStage.Tls => FailureKind.Security,
+            _ => FailureKind.Protocol,
+        },
+        $"The connection test of the {Direction.ToString().ToLowerInvariant()} server '{Name}' ({Endpoint}) failed at {Stage}: {Message}", Hint);
+
     public override string ToString() =>
         Success ? $"{Direction} '{Name}' ({Endpoint}): OK" : $"{Direction} '{Name}' ({Endpoint}): failed at {Stage}: {ErrorId}";
 }

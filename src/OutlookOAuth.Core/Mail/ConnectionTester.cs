@@ -156,7 +156,7 @@ public sealed class ConnectionTester
             var oauth = await TokenAsync(ct).ConfigureAwait(false);
             var smtp = new ProbeSmtpClient(_log);
             await ConnectAsync(smtp, ct).ConfigureAwait(false);
-            if (!oauth) throw new AuthenticationNotTestedException();
+            if (!oauth) throw AuthenticationNotTested();
             try
             {
                 await AuthenticateAsync(ct).ConfigureAwait(false);
@@ -219,7 +219,7 @@ public sealed class ConnectionTester
             var oauth = await TokenAsync(ct).ConfigureAwait(false);
             var imap = new ImapClient(_log);
             await ConnectAsync(imap, ct).ConfigureAwait(false);
-            if (!oauth) throw new AuthenticationNotTestedException();
+            if (!oauth) throw AuthenticationNotTested();
             await AuthenticateAsync(ct).ConfigureAwait(false);
             await Step(ConnectionTestStage.Select, async () =>
             {
@@ -256,18 +256,23 @@ public sealed class ConnectionTester
         {
             switch (e)
             {
-                case AuthenticationNotTestedException:
-                    return Result(false, $"Connection and TLS work, but '{_server.Name}' uses password authentication, which this test does not check.",
-                        "AuthenticationNotTested", "Only Outlook OAuth (XOAUTH2) servers are tested completely; set the server's Authentication to outlook to test sign-in.");
                 case OAuthException o:
                     return Result(false, o.Message, o.ErrorId, ConnectionHints.TokenHint(_server, o.Hint));
                 case MailProtocolException m:
                     return Result(false, m.Message, m.ErrorId, m.Hint, m.ReplyCode, m.EnhancedCode, m.ServerText);
+                case OutlookOAuthException o:
+                    return Result(false, o.Message, o.ErrorId, o.Hint);
                 default:
                     return Result(false, $"Unexpected error at the {Stage} stage: {e.Message}", Stage == ConnectionTestStage.Token ? "TokenError" : "UnexpectedError",
                         Stage == ConnectionTestStage.Token ? ConnectionHints.TokenHint(_server, null) : null);
             }
         }
+
+        /// <summary>A password server: the test stops after TLS, since it cannot check a password login.</summary>
+        OutlookOAuthException AuthenticationNotTested() =>
+            new("AuthenticationNotTested", FailureKind.NotSupported,
+                $"Connection and TLS work, but '{_server.Name}' uses password authentication, which this test does not check.",
+                "Only Outlook OAuth (XOAUTH2) servers are tested completely; set the server's Authentication to outlook to test sign-in.");
 
         public void Dispose()
         {
@@ -275,8 +280,6 @@ public sealed class ConnectionTester
             else _client.Dispose(); // closes the connection (after 354: abandons the transaction) and the transcript
         }
     }
-
-    sealed class AuthenticationNotTestedException : Exception;
 
     /// <summary>MailKit's SMTP client with its protocol engine open for the probe's MAIL FROM, RCPT TO and DATA (SendAsync
     /// would send a message; the probe stops at 354).</summary>

@@ -28,20 +28,27 @@ public enum MailFailure
 }
 
 /// <summary>A failure of the SMTP/IMAP client. Messages name the endpoint and the step, never a secret.</summary>
-public class MailProtocolException : Exception
+public sealed class MailProtocolException : OutlookOAuthException
 {
-    string? _errorId;
-
-    public MailProtocolException(MailFailure failure, string message, Exception? inner = null) : base(message, inner) =>
-        Failure = failure;
+    /// <summary>The ErrorId is the failure's name unless a stable id from <see cref="ConnectionHints"/> is given (init).</summary>
+    public MailProtocolException(MailFailure failure, string message, Exception? inner = null)
+        : base(failure.ToString(), FailureKind.Protocol, message, inner: inner) => Failure = failure;
 
     public MailFailure Failure { get; }
     /// <summary>The step that failed (<see cref="MailClientConnector"/> sets it: Connect, Tls or Authenticate).</summary>
     public ConnectionTestStage? Stage { get; init; }
-    /// <summary>A stable id for the ErrorRecord (from <see cref="ConnectionHints"/>); the failure kind when none was given.</summary>
-    public string ErrorId { get => _errorId ?? Failure.ToString(); init => _errorId = value; }
-    /// <summary>What the admin should do (the ErrorRecord's RecommendedAction), when known.</summary>
-    public string? Hint { get; init; }
+
+    /// <summary>From the failure: a refused login is Authentication, any other refusal PermissionDenied.</summary>
+    public override FailureKind Kind => Failure switch
+    {
+        MailFailure.Timeout => FailureKind.Timeout,
+        MailFailure.HostNotFound or MailFailure.ConnectionRefused or MailFailure.NetworkUnreachable or MailFailure.ConnectionClosed => FailureKind.Connection,
+        MailFailure.CertificateNotTrusted or MailFailure.CertificateNameMismatch or MailFailure.TlsHandshakeFailed => FailureKind.Security,
+        MailFailure.Rejected when Stage == ConnectionTestStage.Authenticate => FailureKind.Authentication,
+        MailFailure.Rejected => FailureKind.PermissionDenied,
+        MailFailure.NotSupported => FailureKind.NotSupported,
+        _ => FailureKind.Protocol,
+    };
     /// <summary>The SMTP reply code of a refusal (535, 550, ...); null for IMAP and non-reply failures.</summary>
     public int? ReplyCode { get; init; }
     /// <summary>The SMTP enhanced status code (5.7.139), or the IMAP response code (AUTHENTICATIONFAILED).</summary>

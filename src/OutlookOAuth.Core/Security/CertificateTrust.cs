@@ -31,12 +31,17 @@ public sealed class CertificateTrust
         try { roots.ImportFromPemFile(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            throw new InvalidOperationException($"Cannot read the CA bundle '{path}' ({CaFileVariable}): {e.Message}", e);
+            throw CaFileInvalid($"Cannot read the CA bundle '{path}' ({CaFileVariable}): {e.Message}", e);
         }
         if (roots.Count == 0)
-            throw new InvalidOperationException($"The CA bundle '{path}' ({CaFileVariable}) holds no PEM certificate.");
+            throw CaFileInvalid($"The CA bundle '{path}' ({CaFileVariable}) holds no PEM certificate.");
         return new CertificateTrust(roots);
     }
+
+    static OutlookOAuthException CaFileInvalid(string message, Exception? inner = null) =>
+        new("CaFileInvalid", FailureKind.InvalidArgument, message,
+            $"Point ${{env:{CaFileVariable}}} at a readable PEM file of CA certificates, or remove the variable to trust only the system roots.", inner)
+        { Target = CaFileVariable };
 
     public int ExtraRootCount => _extraRoots.Count;
 

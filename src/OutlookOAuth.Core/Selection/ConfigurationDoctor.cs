@@ -36,6 +36,13 @@ public static class ConfigurationDoctor
     /// <param name="configuration">The configuration to check.</param>
     /// <param name="hasPassword">Whether a password-authentication server has its password in the token store
     /// (OOC018); null skips that rule (no store at hand).</param>
+    /// <summary>ConfigurationHasErrors: the file has <paramref name="errors"/> findings of Severity Error (the doctor's
+    /// verdict, after the findings themselves were output).</summary>
+    public static OutlookOAuthException HasErrors(string configPath, int errors) =>
+        new("ConfigurationHasErrors", FailureKind.InvalidData,
+            $"The configuration '{configPath}' has {errors} error finding(s) (Severity Error); they were output above.",
+            "Apply the Fix of each finding with Severity Error, then run Test-OutlookMailConfiguration again.") { Target = configPath };
+
     public static IReadOnlyList<ConfigurationFinding> Check(OutlookConfiguration configuration, Func<OutgoingMailServer, bool>? hasPassword = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);

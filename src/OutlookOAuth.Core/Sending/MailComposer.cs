@@ -20,13 +20,13 @@ public static class MailComposer
         ArgumentNullException.ThrowIfNull(resolver);
         if ((request.Message is not null || request.MessagePath is not null) &&
             (request.To.Count > 0 || request.Cc.Count > 0 || request.Bcc.Count > 0 || request.Subject is not null || request.Body is not null || request.Attachments.Count > 0))
-            throw new MailSendException("AmbiguousMessage", MailSendFailure.InvalidInput,
+            throw new MailSendException("AmbiguousMessage", FailureKind.InvalidArgument,
                 "A message or .eml file is sent as it is: -To, -Cc, -Bcc, -Subject, -Body and -Attachment cannot be combined with it.");
         try { return PrepareCore(request, resolver); }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
         {
             // A message MimeKit cannot take (a malformed header of a ready message): this record fails, the others go on.
-            throw new MailSendException("InvalidMessage", MailSendFailure.InvalidInput, e.Message, inner: e);
+            throw new MailSendException("InvalidMessage", FailureKind.InvalidArgument, e.Message, inner: e);
         }
     }
 
@@ -40,7 +40,7 @@ public static class MailComposer
             if (request.Message is MimeMessage own) message = own;
             else if (request.Message is not null)
             {
-                message = Reload(request.Message) ?? throw new MailSendException("InvalidMessage", MailSendFailure.InvalidInput,
+                message = Reload(request.Message) ?? throw new MailSendException("InvalidMessage", FailureKind.InvalidArgument,
                     $"A {request.Message.GetType().FullName} is not a MimeKit message.");
                 owned = true;
             }
@@ -49,13 +49,13 @@ public static class MailComposer
                 try { file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 65536, FileOptions.SequentialScan); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    throw new MailSendException("MessageFileNotFound", MailSendFailure.InvalidInput, $"The message file '{path}' cannot be read: {e.Message}", inner: e);
+                    throw new MailSendException("MessageFileNotFound", FailureKind.InvalidArgument, $"The message file '{path}' cannot be read: {e.Message}", inner: e);
                 }
                 // Persistent: the parts stay on disk (bound to the file) instead of being copied into memory.
                 try { message = MimeMessage.Load(file, persistent: true); }
                 catch (FormatException e)
                 {
-                    throw new MailSendException("InvalidMessageFile", MailSendFailure.InvalidInput, $"'{path}' is not a MIME message: {e.Message}", inner: e);
+                    throw new MailSendException("InvalidMessageFile", FailureKind.InvalidArgument, $"'{path}' is not a MIME message: {e.Message}", inner: e);
                 }
             }
             else message = Compose(request);
@@ -63,7 +63,7 @@ public static class MailComposer
             var sender = Sender(request, message);
             var resolution = resolver.Resolve(sender);
             if (resolution.Server is null)
-                throw new MailSendException("NoServer", MailSendFailure.NoServer, resolution.Reason,
+                throw new MailSendException("NoServer", FailureKind.NotFound, resolution.Reason,
                     "Add an outgoing server: New-OutlookMailServer -Username <mailbox> | Connect-OutlookAccount");
 
             if (resolution.FromRewritten)
@@ -82,7 +82,7 @@ public static class MailComposer
                 foreach (var mailbox in list.Mailboxes)
                     if (seen.Add(mailbox.Address)) recipients.Add(mailbox);
             if (recipients.Count == 0)
-                throw new MailSendException("NoRecipients", MailSendFailure.InvalidInput, "The message has no recipient (To, Cc or Bcc).",
+                throw new MailSendException("NoRecipients", FailureKind.InvalidArgument, "The message has no recipient (To, Cc or Bcc).",
                     "Give at least one recipient with -To, -Cc or -Bcc.");
 
             var envelope = ParseMailbox(resolution.EnvelopeFrom!, "MAIL FROM");
@@ -140,7 +140,7 @@ public static class MailComposer
                     try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 65536, FileOptions.SequentialScan); }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        throw new MailSendException("AttachmentNotFound", MailSendFailure.InvalidInput, $"The attachment '{path}' cannot be read: {e.Message}",
+                        throw new MailSendException("AttachmentNotFound", FailureKind.InvalidArgument, $"The attachment '{path}' cannot be read: {e.Message}",
                             "Check the path given to -Attachment (relative paths are resolved against the current location).", inner: e);
                     }
                     opened.Add(stream);
@@ -185,12 +185,12 @@ public static class MailComposer
         if (request.Message is null && request.MessagePath is null)
         {
             if (string.IsNullOrWhiteSpace(request.From))
-                throw new MailSendException("NoSender", MailSendFailure.InvalidInput, "The message has no sender.", "Give the sender with -From.");
+                throw new MailSendException("NoSender", FailureKind.InvalidArgument, "The message has no sender.", "Give the sender with -From.");
             return request.From;
         }
         var mailboxes = message.From.Mailboxes.ToList();
         if (mailboxes.Count != 1)
-            throw new MailSendException("InvalidSender", MailSendFailure.InvalidInput,
+            throw new MailSendException("InvalidSender", FailureKind.InvalidArgument,
                 $"The message's From header must hold exactly one mailbox (it has {mailboxes.Count}).");
         return Selection.MailboxAddress.Format(mailboxes[0].Name, mailboxes[0].Address);
     }
@@ -201,7 +201,7 @@ public static class MailComposer
         {
             if (string.IsNullOrWhiteSpace(value)) continue;
             if (!InternetAddressList.TryParse(value, out var parsed) || parsed.Mailboxes.Any(m => !m.Address.Contains('@')))
-                throw new MailSendException(header == "Reply-To" ? "InvalidReplyTo" : "InvalidRecipient", MailSendFailure.InvalidInput,
+                throw new MailSendException(header == "Reply-To" ? "InvalidReplyTo" : "InvalidRecipient", FailureKind.InvalidArgument,
                     $"'{value}' is not a valid {header} address list.");
             list.AddRange(parsed);
         }
@@ -214,7 +214,7 @@ public static class MailComposer
         try { parsed = Selection.MailboxAddress.Parse(text); }
         catch (Selection.InvalidMailboxException e)
         {
-            throw new MailSendException(header == "From" ? e.ErrorId : "InvalidAddress", MailSendFailure.InvalidInput,
+            throw new MailSendException(header == "From" ? e.ErrorId : "InvalidAddress", FailureKind.InvalidArgument,
                 $"{header}: {e.Message}", inner: e);
         }
         return new MailboxAddress(parsed.DisplayName, parsed.AddressAsWritten);

@@ -61,7 +61,7 @@ public sealed class MailSender : IDisposable
     public async Task<MailSendResult> SendAsync(PreparedMail mail, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mail);
-        var server = mail.Resolution.Server ?? throw new MailSendException("NoServer", MailSendFailure.NoServer, mail.Resolution.Reason);
+        var server = mail.Resolution.Server ?? throw new MailSendException("NoServer", FailureKind.NotFound, mail.Resolution.Reason);
         var rate = _options.RateFor(server);
         var waited = await _pacer.WaitAsync(MailboxKey(server), rate, cancellationToken).ConfigureAwait(false);
         if (waited > TimeSpan.Zero) Log?.Invoke($"Waited {waited.TotalSeconds:0.#} s: '{server.Name}' sends at most {rate} messages per minute.");
@@ -123,13 +123,13 @@ public sealed class MailSender : IDisposable
                 var dataSent = client.DataMayHaveBeenSent;
                 Drop(server);
                 if (dataSent)
-                    throw new MailSendException("DeliveryUnknown", MailSendFailure.DeliveryUnknown,
+                    throw new MailSendException("DeliveryUnknown", FailureKind.Connection,
                         $"The connection to '{server.Name}' ({server.Endpoint}) was lost after the message data was sent, before the server confirmed it: " +
                         $"the message {mail.MessageId} may or may not have been delivered ({e.Message}).",
                         $"It was not sent again, to avoid a duplicate. Check the recipient's mailbox or the Sent Items of {server.Username} for Message-Id {mail.MessageId} before sending it again.",
                         inner: e) { MessageId = mail.MessageId, Server = server.Name };
                 if (attempt >= 2)
-                    throw new MailSendException("ConnectionLost", MailSendFailure.Connection,
+                    throw new MailSendException("ConnectionLost", FailureKind.Connection,
                         $"The connection to '{server.Name}' ({server.Endpoint}) was lost before the message was sent: {e.Message}",
                         "Nothing was delivered. Check the network and the server, then send the message again.", inner: e) { MessageId = mail.MessageId, Server = server.Name };
                 // The server closed an idle connection before this message's data: nothing was delivered, open a new one.
@@ -145,7 +145,7 @@ public sealed class MailSender : IDisposable
                 // Anything else (MailKit refusing the message locally, an attachment that vanished) left the session in an
                 // unknown state: this message failed, the next one gets a new connection.
                 Drop(server);
-                throw new MailSendException("SendFailed", MailSendFailure.Connection, $"{mail.MessageId} was not sent: {e.Message}", inner: e)
+                throw new MailSendException("SendFailed", FailureKind.Connection, $"{mail.MessageId} was not sent: {e.Message}", inner: e)
                     { MessageId = mail.MessageId, Server = server.Name };
             }
         }
@@ -169,7 +169,7 @@ public sealed class MailSender : IDisposable
             Drop(server);
         }
         if (!server.UsesOutlookOAuth)
-            throw new MailSendException("PasswordAuthenticationNotSupported", MailSendFailure.Authentication,
+            throw new MailSendException("PasswordAuthenticationNotSupported", FailureKind.Authentication,
                 $"'{server.Name}' uses password authentication; the module sends through Outlook OAuth (XOAUTH2) servers only.",
                 $"Set-OutlookMailServer -Name '{server.Name}' -Authentication Outlook, then connect its account.") { MessageId = messageId, Server = server.Name };
         var connection = await ConnectAsync(server, cancellationToken).ConfigureAwait(false);

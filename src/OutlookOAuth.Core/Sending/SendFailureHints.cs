@@ -22,7 +22,7 @@ public static partial class SendFailureHints
         var enhanced = EnhancedCode(text);
         var reply = $"{code} {text}".Trim();
         if (code is >= 400 and < 500 && stage != ConnectionTestStage.Authenticate)
-            return new MailSendException("Throttled", MailSendFailure.Throttled,
+            return new MailSendException("Throttled", FailureKind.LimitsExceeded,
                 $"'{server.Name}' refused the message for now: {reply}",
                 $"A temporary refusal (4xx), usually throttling: Exchange Online accepts {MailSendOptions.MicrosoftMessagesPerMinute} messages per minute and " +
                 "10,000 recipients per day per mailbox. Send it again later; keep -MessagesPerMinute at 30 or lower (the default on Microsoft hosts).",
@@ -38,7 +38,7 @@ public static partial class SendFailureHints
             ConnectionTestStage.Recipient => "refused every recipient",
             _ => "refused the message",
         };
-        return new MailSendException(id, stage == ConnectionTestStage.Authenticate ? MailSendFailure.Authentication : MailSendFailure.Refused,
+        return new MailSendException(id, stage == ConnectionTestStage.Authenticate ? FailureKind.Authentication : FailureKind.PermissionDenied,
             $"'{server.Name}' {what}: {reply}", hint, reply, code) { MessageId = messageId, Server = server.Name };
     }
 }

@@ -40,7 +40,7 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
             {
                 CommitPending();
                 try { _batch = new ConfigurationBatch(Store); }
-                catch (Exception e) when (e is ConfigurationFileException or ConfigurationAccessException) { ThrowTerminatingError(ToErrorRecord(e, path)); }
+                catch (OutlookOAuthException e) { ThrowFailure(e, path); }
             }
             return _batch!;
         }
@@ -127,10 +127,7 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
             if (result is not null && OutputChanges && ReferenceEquals(batch, _batch) && batch.Count == before + 1)
                 _outputs.Add((before, result));
         }
-        catch (Exception e) when (e is ConfigurationValidationException or ConfigurationFileException)
-        {
-            WriteError(ToErrorRecord(e, row ?? (object)BoundSummary()));
-        }
+        catch (OutlookOAuthException e) { WriteFailure(e, row ?? (object)BoundSummary()); }
     }
 
     protected override void EndProcessing() => CommitPending();
@@ -149,16 +146,16 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
                 WriteProgress(new ProgressRecord(1, MyInvocation.MyCommand.Name, $"Saving {batch.ConfigPath}") { RecordType = ProgressRecordType.Completed });
             outcomes = batch.Save();
         }
-        catch (Exception e) when (e is ConfigurationFileException or ConfigurationLockException or ConfigurationAccessException or IOException or UnauthorizedAccessException)
+        catch (OutlookOAuthException e)
         {
-            ThrowTerminatingError(ToErrorRecord(e, batch.ConfigPath));
+            ThrowFailure(e, batch.ConfigPath);
             return;
         }
         TokenStatusService? tokens = null;
         var tokensOpened = false;
         foreach (var outcome in outcomes)
         {
-            if (outcome.Error is not null) { WriteError(ToErrorRecord(outcome.Error, outcome.Source ?? batch.ConfigPath)); continue; }
+            if (outcome.Error is not null) { WriteFailure(outcome.Error, outcome.Source ?? batch.ConfigPath); continue; }
             if (!outputs.TryGetValue(outcome.Index, out var output)) continue;
             if (outcome.Server is { } server)
             {

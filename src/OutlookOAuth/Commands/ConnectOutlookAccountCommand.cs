@@ -80,10 +80,7 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
             }
             _done++;
         }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            Fail(e, (object?)server ?? Name);
-        }
+        catch (OutlookOAuthException e) { WriteFailure(e, (object?)server ?? Name); }
         finally { WriteStoreWarnings(); }
     }
 

@@ -35,9 +35,6 @@ public sealed class DisconnectOutlookAccountCommand : IdentityCmdlet
             if (!accounts.Disconnect(server)) WriteVerbose($"{server} had no stored tokens.");
             if (PassThru) WriteObject(accounts.Describe(server));
         }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            Fail(e, (object?)server ?? Name);
-        }
+        catch (OutlookOAuthException e) { WriteFailure(e, (object?)server ?? Name); }
     }
 }

@@ -34,12 +34,7 @@ public sealed class GetMailSystemParameterCommand : OutlookCmdlet
                 WriteObject(new MailSystemParameter(key, value, Store.Path));
             }
             if (!found && !WildcardPattern.ContainsWildcardCharacters(pattern))
-                WriteError(new ErrorRecord(new ItemNotFoundException($"The system parameter '{pattern}' is not set in '{Store.Path}'."),
-                    "ParameterNotFound", ErrorCategory.ObjectNotFound, pattern)
-                {
-                    ErrorDetails = new ErrorDetails($"The system parameter '{pattern}' is not set in '{Store.Path}'.")
-                        { RecommendedAction = $"Set it with Set-MailSystemParameter -Name {pattern} -Value <value>; names are case-sensitive (Tab completes the known ones)." },
-                });
+                WriteFailure(SystemParameters.NotSet(pattern, Store.Path), pattern);
         }
     }
 }

@@ -45,7 +45,7 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
             if (Refresh && copy.UsesOutlookOAuth && copy.TokenStatus != TokenStatus.Missing)
             {
                 try { copy.TokenStatus = tokens!.RefreshAsync(copy, _stop.Token).GetAwaiter().GetResult(); }
-                catch (OAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteError(ToErrorRecord(e, copy)); }
+                catch (OAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteFailure(e, copy); }
             }
             WriteObject(copy);
         }

@@ -64,7 +64,8 @@ public abstract class IdentityCmdlet : OutlookCmdlet
                     break;
             }
         }
-        return task.GetAwaiter().GetResult();
+        try { return task.GetAwaiter().GetResult(); }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { throw new PipelineStoppedException(); }
     }
 
     string? Ask(string prompt)
@@ -73,16 +74,5 @@ public abstract class IdentityCmdlet : OutlookCmdlet
         var fields = new Collection<FieldDescription> { new("RedirectedUrl") { Label = prompt } };
         var answer = Host.UI.Prompt("Outlook sign-in", "Paste the full address of the page the sign-in ended on.", fields);
         return answer.TryGetValue("RedirectedUrl", out var value) ? value?.BaseObject?.ToString() : null;
-    }
-
-    /// <summary>Writes a failure of one server as a non-terminating error with the server as target.</summary>
-    protected void Fail(Exception e, object target)
-    {
-        if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
-        if (e is OperationCanceledException) throw new PipelineStoppedException();
-        if (e is PipelineStoppedException) throw e;
-        // Anything else, expected or not, is still an error record with a stable id (OutlookOAuthError), never a
-        // System.* id that a runbook cannot match.
-        WriteError(ToErrorRecord(e, target));
     }
 }

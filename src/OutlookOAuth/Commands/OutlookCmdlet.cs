@@ -46,10 +46,7 @@ public abstract class OutlookCmdlet : PSCmdlet
         if (_loaded is null || _loadedPath != store.Path)
         {
             try { _loaded = mustExist && ConfigPath is not null ? store.LoadExisting() : store.Load(); _loadedPath = store.Path; }
-            catch (Exception e) when (e is ConfigurationFileException or ConfigurationAccessException or IOException or UnauthorizedAccessException)
-            {
-                ThrowTerminatingError(ToErrorRecord(e, store.Path));
-            }
+            catch (OutlookOAuthException e) { ThrowFailure(e, store.Path); }
         }
         return _loaded!;
     }
@@ -64,13 +61,7 @@ public abstract class OutlookCmdlet : PSCmdlet
             var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
             var matched = servers.Where(s => wildcard.IsMatch(s.Name)).ToList();
             if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
-                WriteError(new ErrorRecord(
-                    new ItemNotFoundException($"No {(direction is null ? "" : direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'."),
-                    "ServerNotFound", ErrorCategory.ObjectNotFound, pattern)
-                {
-                    ErrorDetails = new ErrorDetails($"No {(direction is null ? "" : direction.ToString()!.ToLowerInvariant() + " ")}server named '{pattern}' exists in '{Store.Path}'.")
-                        { RecommendedAction = ServerLookup.NotFoundHint },
-                });
+                WriteError(ToErrorRecord(ServerLookup.NotFound(pattern, direction, Store.Path), pattern));
             foreach (var server in matched) yield return server;
         }
     }
@@ -139,9 +130,9 @@ public abstract class OutlookCmdlet : PSCmdlet
     protected CertificateTrust LoadCertificateTrust()
     {
         try { return CertificateTrust.FromEnvironment(); }
-        catch (InvalidOperationException e)
+        catch (OutlookOAuthException e)
         {
-            ThrowFailure(e, "CaFileInvalid", ErrorCategory.InvalidArgument, CertificateTrust.CaFileVariable);
+            ThrowFailure(e, CertificateTrust.CaFileVariable);
             throw; // not reached: ThrowTerminatingError throws
         }
     }
@@ -156,66 +147,39 @@ public abstract class OutlookCmdlet : PSCmdlet
     protected string BoundSummary() =>
         string.Join(" ", MyInvocation.BoundParameters.Where(p => p.Key != "InputObject").Select(p => $"-{p.Key} {p.Value}"));
 
-    /// <summary>Writes a non-terminating error with a stable id and the offending object.</summary>
-    protected void WriteFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
-        WriteError(new ErrorRecord(exception, errorId, category, target));
-
-    /// <summary>Stops the command with a terminating error.</summary>
-    protected void ThrowFailure(Exception exception, string errorId, ErrorCategory category, object? target) =>
-        ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
-
-    static ErrorCategory MailErrorCategory(Mail.MailProtocolException m) => m.Failure switch
+    /// <summary>The one map from the core's failures to PowerShell: the stable ErrorId, the category of its kind, the
+    /// core's target (a configuration file, a received message) or else <paramref name="target"/> as TargetObject, and the
+    /// hint as RecommendedAction. Exceptions that are not <see cref="OutlookOAuthException"/> are bugs and are not mapped.</summary>
+    protected static ErrorRecord ToErrorRecord(OutlookOAuthException exception, object? target)
     {
-        Mail.MailFailure.Timeout => ErrorCategory.OperationTimeout,
-        Mail.MailFailure.HostNotFound or Mail.MailFailure.ConnectionRefused or Mail.MailFailure.NetworkUnreachable or Mail.MailFailure.ConnectionClosed => ErrorCategory.ConnectionError,
-        Mail.MailFailure.CertificateNotTrusted or Mail.MailFailure.CertificateNameMismatch or Mail.MailFailure.TlsHandshakeFailed => ErrorCategory.SecurityError,
-        Mail.MailFailure.Rejected when m.Stage == Mail.ConnectionTestStage.Authenticate => ErrorCategory.AuthenticationError,
-        Mail.MailFailure.Rejected => ErrorCategory.PermissionDenied,
-        Mail.MailFailure.NotSupported => ErrorCategory.NotImplemented,
-        _ => ErrorCategory.ProtocolError,
-    };
-
-    static ErrorCategory SendErrorCategory(Sending.MailSendException e) => e.Failure switch
-    {
-        Sending.MailSendFailure.InvalidInput => ErrorCategory.InvalidArgument,
-        Sending.MailSendFailure.NoServer => ErrorCategory.ObjectNotFound,
-        Sending.MailSendFailure.Refused => ErrorCategory.PermissionDenied,
-        Sending.MailSendFailure.Authentication => ErrorCategory.AuthenticationError,
-        Sending.MailSendFailure.Throttled => ErrorCategory.LimitsExceeded,
-        _ => ErrorCategory.ConnectionError,
-    };
-
-    /// <summary>An error record whose RecommendedAction is the core's hint (when it has one).</summary>
-    static ErrorRecord WithHint(ErrorRecord record, string message, string? hint)
-    {
-        if (hint is not null) record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = hint };
+        var record = new ErrorRecord(exception, exception.ErrorId, CategoryOf(exception.Kind), exception.Target ?? target);
+        if (exception.Hint is not null) record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = exception.Hint };
         return record;
     }
 
-    /// <summary>Maps core exceptions to error records, in this one place: each keeps its stable id, gets a category from
-    /// what failed, its file (or the offending object) as TargetObject, and its hint as RecommendedAction.</summary>
-    protected ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
+    /// <summary>Writes the non-terminating error of a core failure of one record (the others go on).</summary>
+    protected void WriteFailure(OutlookOAuthException exception, object? target) => WriteError(ToErrorRecord(exception, target));
+
+    /// <summary>Stops the command with the terminating error of a core failure.</summary>
+    protected void ThrowFailure(OutlookOAuthException exception, object? target) => ThrowTerminatingError(ToErrorRecord(exception, target));
+
+    static ErrorCategory CategoryOf(FailureKind kind) => kind switch
     {
-        Sending.MailSendException s => WithHint(new ErrorRecord(s, s.ErrorId, SendErrorCategory(s), target), s.Message, s.Hint),
-        Mail.Receiving.MessageReceiveException r => WithHint(new ErrorRecord(r, r.ErrorId,
-            r.ErrorId == "MessageUnreadable" ? ErrorCategory.ParserError : ErrorCategory.WriteError, target ?? r.Partial), r.Message, r.Hint),
-        Selection.InvalidMailboxException i => new ErrorRecord(i, i.ErrorId, ErrorCategory.InvalidArgument, target),
-        ConfigurationFileException f => new ErrorRecord(f, f.ErrorId, ErrorCategory.ParserError, f.FilePath),
-        ConfigurationValidationException v => WithHint(new ErrorRecord(v, v.ErrorId, v.ErrorId == "ServerNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, target), v.Message, v.Hint),
-        ConfigurationLockException l => new ErrorRecord(l, "ConfigurationLocked", ErrorCategory.ResourceBusy, l.FilePath)
-            { ErrorDetails = new ErrorDetails(l.Message) { RecommendedAction = $"Wait for {l.Holder ?? "the other process"} to finish, then run the command again." } },
-        ConfigurationAccessException a => WithHint(new ErrorRecord(a, a.ErrorId, a.ErrorId switch
-            {
-                "ConfigurationFileNotFound" => ErrorCategory.ObjectNotFound,
-                "ConfigurationPathIsFolder" => ErrorCategory.InvalidArgument,
-                "ConfigurationAccessDenied" or "ConfigurationReadOnly" => ErrorCategory.PermissionDenied,
-                "ConfigurationReadFailed" => ErrorCategory.ReadError,
-                _ => ErrorCategory.WriteError,
-            }, a.FilePath), a.Message, a.Hint),
-        Identity.OAuthException o => WithHint(new ErrorRecord(o, o.ErrorId, ErrorCategory.AuthenticationError, target), o.Message, o.Hint),
-        Mail.MailProtocolException m => WithHint(new ErrorRecord(m, m.ErrorId, MailErrorCategory(m), target), m.Message, m.Hint),
-        UnauthorizedAccessException => new ErrorRecord(exception, "ConfigurationAccessDenied", ErrorCategory.PermissionDenied, target),
-        IOException => new ErrorRecord(exception, "ConfigurationIO", ErrorCategory.WriteError, target),
-        _ => new ErrorRecord(exception, "OutlookOAuthError", ErrorCategory.NotSpecified, target),
+        FailureKind.InvalidData => ErrorCategory.InvalidData,
+        FailureKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        FailureKind.NotFound => ErrorCategory.ObjectNotFound,
+        FailureKind.Parse => ErrorCategory.ParserError,
+        FailureKind.Busy => ErrorCategory.ResourceBusy,
+        FailureKind.Authentication => ErrorCategory.AuthenticationError,
+        FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        FailureKind.Connection => ErrorCategory.ConnectionError,
+        FailureKind.Timeout => ErrorCategory.OperationTimeout,
+        FailureKind.Security => ErrorCategory.SecurityError,
+        FailureKind.Protocol => ErrorCategory.ProtocolError,
+        FailureKind.NotSupported => ErrorCategory.NotImplemented,
+        FailureKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        FailureKind.Read => ErrorCategory.ReadError,
+        FailureKind.Write => ErrorCategory.WriteError,
+        _ => ErrorCategory.NotSpecified,
     };
 }

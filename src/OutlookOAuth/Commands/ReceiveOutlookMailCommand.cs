@@ -73,9 +73,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
         {
             if (server is not IncomingMailServer incoming)
             {
-                WriteError(new ErrorRecord(new ArgumentException($"'{server.Name}' is an outgoing server; mail is received from incoming (IMAP) servers."),
-                    "NotAnIncomingServer", ErrorCategory.InvalidArgument, server)
-                    { ErrorDetails = new ErrorDetails($"'{server.Name}' is an outgoing server; mail is received from incoming (IMAP) servers.") { RecommendedAction = "Pipe incoming servers: 'Get-OutlookMailServer -Direction Incoming | Receive-OutlookMail'." } });
+                WriteFailure(MailReceiver.NotIncoming(server), server);
                 continue;
             }
             var copy = (IncomingMailServer)incoming.Clone();
@@ -106,10 +104,10 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
             WriteVerbose($"[{server.Name}] {summary.Delivered} of {summary.Found} messages received, {summary.Committed} marked read{(MoveTo is null ? "" : " and moved")}, {summary.Failed} failed.");
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
-        catch (Exception e) when (e is Identity.OAuthException or MailProtocolException or IOException or UnauthorizedAccessException)
+        catch (OutlookOAuthException e)
         {
             FlushTranscript(server);
-            WriteError(ToErrorRecord(e, server));
+            WriteFailure(e, server);
         }
         finally
         {
@@ -164,7 +162,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
         public void Failed(MessageReceiveException error)
         {
             cmdlet.FlushTranscript(server);
-            cmdlet.WriteError(cmdlet.ToErrorRecord(error, error.Partial));
+            cmdlet.WriteFailure(error, error.Partial);
         }
 
         long _lastProgress;

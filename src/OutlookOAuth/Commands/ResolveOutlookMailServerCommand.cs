@@ -34,10 +34,7 @@ public sealed class ResolveOutlookMailServerCommand : OutlookCmdlet
                 _resolver = new MailSenderResolver(store.Load());
                 _resolverPath = store.Path;
             }
-            catch (Exception e) when (e is not PipelineStoppedException)
-            {
-                ThrowTerminatingError(ToErrorRecord(e, store.Path));
-            }
+            catch (OutlookOAuthException e) { ThrowFailure(e, store.Path); }
             WriteVerbose($"{_resolver!.Servers.Count} active outgoing server(s) in '{store.Path}'; notifications address: {_resolver.NotificationsAddress ?? "(none)"}; bounce address: {_resolver.BounceAddress ?? "(none)"}.");
         }
         return _resolver!;
@@ -55,7 +52,7 @@ public sealed class ResolveOutlookMailServerCommand : OutlookCmdlet
             }
             catch (InvalidMailboxException e)
             {
-                WriteFailure(e, e.ErrorId, ErrorCategory.InvalidArgument, sender);
+                WriteFailure(e, sender);
                 continue;
             }
             if (result.Server is not null) result.Server.ConfigPath = _resolverPath;

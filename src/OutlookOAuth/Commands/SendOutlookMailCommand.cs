@@ -127,7 +127,7 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
                 WriteObject(result);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
-            catch (Exception e) when (e is MailSendException or OAuthException or MailProtocolException) { Flush(); Fail(e, target); }
+            catch (OutlookOAuthException e) { Flush(); Fail(e, target); }
         }
         // Progress at most 4 times a second: rendering it for every message of a fast pipeline costs more than the send.
         if (Environment.TickCount64 - _progressAt >= 250)
@@ -191,9 +191,9 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
         while (_verbose.TryDequeue(out var line)) WriteVerbose(line);
     }
 
-    void Fail(Exception e, object target)
+    void Fail(OutlookOAuthException e, object target)
     {
         _failed++;
-        WriteError(ToErrorRecord(e, target));
+        WriteFailure(e, target);
     }
 }

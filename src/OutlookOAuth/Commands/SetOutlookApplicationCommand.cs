@@ -80,17 +80,15 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
             foreach (var advice in OutlookApplication.Advise(change)) WriteWarning(advice);
             if (PassThru) WriteObject(info);
         }
-        catch (ConfigurationValidationException e)
+        catch (OutlookOAuthException e)
         {
-            Fail(e, OffendingValue(e.Field)); // never the change itself: it holds the secret
-        }
-        catch (OAuthException e) when (e.ErrorId is "CertificateUnreadable" or "CertificateWithoutPrivateKey")
-        {
-            Fail(e, OffendingValue(nameof(CertificatePath)));
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            Fail(e, Store.Path);
+            // The offending value, never the change itself: it holds the secret.
+            WriteFailure(e, e switch
+            {
+                ConfigurationValidationException v => OffendingValue(v.Field),
+                OAuthException { ErrorId: "CertificateUnreadable" or "CertificateWithoutPrivateKey" } => OffendingValue(nameof(CertificatePath)),
+                _ => Store.Path,
+            });
         }
         finally { WriteStoreWarnings(); }
     }

@@ -77,24 +77,6 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
         _stop.Dispose();
     }
 
-    /// <summary>A failed test is also an error (ErrorId of the result, the server as TargetObject, its hint as
-    /// RecommendedAction), so -ErrorAction Stop stops a runbook; -Quiet only answers $false.</summary>
-    static ErrorRecord FailureRecord(ConnectionTestResult result, MailServer server)
-    {
-        var category = result.Stage switch
-        {
-            ConnectionTestStage.Token or ConnectionTestStage.Authenticate => ErrorCategory.AuthenticationError,
-            ConnectionTestStage.Connect => ErrorCategory.ConnectionError,
-            ConnectionTestStage.Tls => ErrorCategory.SecurityError,
-            _ => ErrorCategory.ProtocolError,
-        };
-        var message = $"The connection test of the {result.Direction.ToString().ToLowerInvariant()} server '{result.Name}' ({result.Endpoint}) failed at {result.Stage}: {result.Message}";
-        return new ErrorRecord(new InvalidOperationException(message), result.ErrorId ?? "ConnectionTestFailed", category, server)
-        {
-            ErrorDetails = new ErrorDetails(message) { RecommendedAction = result.Hint },
-        };
-    }
-
     IEnumerable<MailServer> Lookup() => MatchServers(LoadConfiguration(), Name, Direction);
 
     /// <summary>Writes what the runner reported, on the pipeline thread; with <paramref name="wait"/> until all finished.</summary>
@@ -108,7 +90,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
                 if (e.Transcript is { } line) WriteVerbose($"[{e.Server.Name}] {line}");
                 if (e.Result is not { } result) continue;
                 WriteObject(Quiet ? result.Success : result);
-                if (!result.Success && !Quiet) WriteError(FailureRecord(result, e.Server));
+                if (result.ToException() is { } failure && !Quiet) WriteFailure(failure, e.Server);
                 var status = $"{_runner.Finished} of {_runner.Added} servers tested";
                 WriteProgress(new ProgressRecord(1, "Testing mail server connections", status)
                     { PercentComplete = Math.Min(100, 100 * _runner.Finished / Math.Max(1, _runner.Added)), CurrentOperation = result.ToString() });

@@ -36,9 +36,9 @@ public sealed class TestOutlookMailConfigurationCommand : OutlookCmdlet
             }
             findings = ConfigurationDoctor.Check(configuration, hasPassword);
         }
-        catch (Exception e) when (e is not PipelineStoppedException)
+        catch (OutlookOAuthException e)
         {
-            WriteError(ToErrorRecord(e, store.Path));
+            WriteFailure(e, store.Path);
             return;
         }
         var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
@@ -51,14 +51,7 @@ public sealed class TestOutlookMailConfigurationCommand : OutlookCmdlet
     {
         foreach (var (path, errors) in _withErrors)
         {
-            var record = new ErrorRecord(
-                new InvalidOperationException($"The configuration '{path}' has {errors} error finding(s) (Severity Error); they were output above."),
-                "ConfigurationHasErrors", ErrorCategory.InvalidData, path)
-            {
-                ErrorDetails = new ErrorDetails($"The configuration '{path}' has {errors} error finding(s).")
-                    { RecommendedAction = "Apply the Fix of each finding with Severity Error, then run Test-OutlookMailConfiguration again." },
-            };
-            WriteError(record);
+            WriteFailure(ConfigurationDoctor.HasErrors(path, errors), path);
         }
     }
 }

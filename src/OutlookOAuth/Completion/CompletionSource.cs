@@ -20,7 +20,7 @@ internal static class CompletionSource
             var resolved = ConfigurationPaths.Resolve(path);
             return File.Exists(resolved) ? new ConfigurationStore(resolved).Load() : null;
         }
-        catch (Exception e) when (e is ConfigurationFileException or IOException or UnauthorizedAccessException or ArgumentException or PSInvalidCastException or NotSupportedException)
+        catch (Exception e) when (e is OutlookOAuthException or IOException or UnauthorizedAccessException or ArgumentException or PSInvalidCastException or NotSupportedException)
         {
             return null;
         }

@@ -118,7 +118,7 @@ public class MailComposerTests
     {
         var e = Assert.Throws<MailSendException>(() => MailComposer.Prepare(new MailRequest { From = from, To = [to] }, PerUserResolver()));
         Assert.Equal(errorId, e.ErrorId);
-        Assert.Equal(MailSendFailure.InvalidInput, e.Failure);
+        Assert.Equal(FailureKind.InvalidArgument, e.Kind);
     }
 
     [Fact]

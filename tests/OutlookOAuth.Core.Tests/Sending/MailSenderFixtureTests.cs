@@ -124,7 +124,7 @@ public class MailSenderFixtureTests
         {
             var e = await Assert.ThrowsAsync<MailSendException>(() => sender.SendAsync(mail, default));
             Assert.Equal("DeliveryUnknown", e.ErrorId);
-            Assert.Equal(MailSendFailure.DeliveryUnknown, e.Failure);
+            Assert.Equal(("DeliveryUnknown", FailureKind.Connection), (e.ErrorId, e.Kind));
             Assert.Contains(mail.MessageId, e.Hint);
         }
         Assert.Equal(1, server.Connections);

@@ -30,6 +30,11 @@ public sealed class MailReceiver
     readonly IAccessTokenProvider _tokens;
     readonly MailClientConnector _connector;
 
+    /// <summary>NotAnIncomingServer: mail is received from incoming (IMAP) servers only.</summary>
+    public static OutlookOAuthException NotIncoming(MailServer server) =>
+        new("NotAnIncomingServer", FailureKind.InvalidArgument, $"'{server.Name}' is an outgoing server; mail is received from incoming (IMAP) servers.",
+            "Pipe incoming servers: 'Get-OutlookMailServer -Direction Incoming | Receive-OutlookMail'.");
+
     public MailReceiver(IAccessTokenProvider tokens, MailClientOptions? options = null)
     {
         _tokens = tokens;
