@@ -5,15 +5,6 @@ using Microsoft.Identity.Client;
 
 namespace OutlookOAuth.Identity;
 
-/// <summary>What was being done when an OAuth error happened: names the endpoint and the redirect URI
-/// in messages. Holds no secret; <see cref="Secrets"/> are only used to scrub text.</summary>
-public sealed record OAuthContext(OutlookAuthority Authority, string? ClientId, string Operation)
-{
-    public string? RedirectUri { get; init; }
-    /// <summary>Values that must never appear in a message (client secret, tokens, code, verifier).</summary>
-    public IReadOnlyList<string> Secrets { get; init; } = Array.Empty<string>();
-}
-
 /// <summary>Turns MSAL and network failures into <see cref="OAuthException"/>s with the AADSTS number,
 /// a message that names what failed, and the fix. ErrorId is <c>AADSTS&lt;n&gt;</c> when Entra gave a
 /// number, else a stable name (TokenEndpointUnreachable, TokenEndpointTimeout, ...).</summary>

@@ -2,19 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace OutlookOAuth.Identity;
 
-/// <summary>How a server's tokens were obtained.</summary>
-public enum SignInFlow
-{
-    /// <summary>Authorization code + PKCE, redirect received on a loopback listener (confidential client).</summary>
-    Browser,
-    /// <summary>Authorization code + PKCE, final redirected URL pasted back (confidential client).</summary>
-    RedirectPaste,
-    /// <summary>Device code (public client).</summary>
-    DeviceCode,
-    /// <summary>Client credentials (confidential client, secret or certificate).</summary>
-    AppOnly,
-}
-
 /// <summary>What the token store knows about a server's tokens, without any secret: enough to compute
 /// <see cref="TokenStatus"/> with no network. Saved as JSON beside the protected token cache.</summary>
 public sealed class TokenMetadata

@@ -2,24 +2,6 @@ using OutlookOAuth.Configuration;
 
 namespace OutlookOAuth.Mail;
 
-/// <summary>What is known about a failed connection test, for <see cref="ConnectionHints.Describe"/>.</summary>
-/// <param name="Connected">True once the TCP connection was established.</param>
-/// <param name="ReplyCode">SMTP reply code; null for IMAP and non-reply failures.</param>
-/// <param name="EnhancedCode">SMTP enhanced status code, or the IMAP response code (e.g. AUTHENTICATIONFAILED).</param>
-/// <param name="ServerText">The server's text (reply text or IMAP status line without the tag).</param>
-public sealed record ConnectionFailureContext(
-    MailServer Server,
-    ConnectionTestStage Stage,
-    MailFailure Failure,
-    bool Connected = false,
-    int? ReplyCode = null,
-    string? EnhancedCode = null,
-    string? ServerText = null,
-    bool AppOnly = false,
-    string? Sender = null,
-    string? Recipient = null,
-    TimeSpan? Timeout = null);
-
 /// <summary>The hint table: maps a failure (reply code, enhanced code, server text, failure kind, stage) to a stable
 /// error id and what the admin should do. Microsoft 365 wording first (535 5.7.139, 535 5.7.3, 530 5.7.57,
 /// 550 5.7.60, 554 5.2.0 SendAsDenied, IMAP "AUTHENTICATE failed"), then generic network and TLS failures.</summary>

@@ -1,10 +1,5 @@
 namespace OutlookOAuth.Selection;
 
-public enum FindingSeverity { Error, Warning, Info }
-
-/// <summary>What a finding is about.</summary>
-public enum FindingTargetType { Configuration, OutgoingServer, IncomingServer, Parameter }
-
 /// <summary>One problem found by <see cref="ConfigurationDoctor"/>. Rules are documented in docs/configuration-checks.md.</summary>
 public sealed class ConfigurationFinding
 {

@@ -3,21 +3,6 @@ using OutlookOAuth.Configuration;
 
 namespace OutlookOAuth.Selection;
 
-/// <summary>A sender given as text is not one RFC 5322 mailbox.</summary>
-public sealed class InvalidMailboxException : OutlookOAuthException
-{
-    public InvalidMailboxException(string value, string reason)
-        : base("InvalidSender", FailureKind.InvalidArgument, $"'{value}' is not a valid sender: {reason}")
-    {
-        Value = value;
-        Reason = reason;
-    }
-
-    /// <summary>The text that was given.</summary>
-    public string Value { get; }
-    public string Reason { get; }
-}
-
 /// <summary>One RFC 5322 mailbox: <c>jane@example.com</c>, <c>&lt;jane@example.com&gt;</c>,
 /// <c>Jane Doe &lt;jane@example.com&gt;</c> or <c>"Doe, Jane" &lt;jane@example.com&gt;</c>.
 /// Strict: display names are words (atoms or quoted strings, with quoted-pairs; non-ASCII text as in

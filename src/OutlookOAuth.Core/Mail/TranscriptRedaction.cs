@@ -3,38 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace OutlookOAuth.Mail;
 
-public enum TranscriptDirection { Client, Server, Info }
-
-/// <summary>One line of a protocol transcript, already redacted.</summary>
-public sealed record TranscriptEntry(DateTimeOffset Time, string Endpoint, TranscriptDirection Direction, string Text)
-{
-    public override string ToString() => Direction switch
-    {
-        TranscriptDirection.Client => $"{Endpoint} C: {Text}",
-        TranscriptDirection.Server => $"{Endpoint} S: {Text}",
-        _ => $"{Endpoint} * {Text}",
-    };
-}
-
-/// <summary>Receives the redacted protocol transcript (the cmdlet forwards it to the verbose stream).
-/// Called from the connection's thread: implementations must be thread-safe.</summary>
-public interface ITranscriptSink
-{
-    void Write(TranscriptEntry entry);
-}
-
-/// <summary>Collects entries in memory (tests, and the runner that hands them to the pipeline thread).</summary>
-public sealed class TranscriptBuffer : ITranscriptSink
-{
-    readonly List<TranscriptEntry> _entries = new();
-
-    public void Write(TranscriptEntry entry) { lock (_entries) _entries.Add(entry); }
-
-    public IReadOnlyList<TranscriptEntry> Entries { get { lock (_entries) return _entries.ToArray(); } }
-
-    public override string ToString() => string.Join("\n", Entries);
-}
-
 /// <summary>Redaction of transcript lines: secrets the session knows (tokens, SASL payloads) are replaced, and any
 /// remaining bearer token or long base64 run is masked as a second line of defence.</summary>
 public static partial class TranscriptRedaction

@@ -3,15 +3,6 @@ using System.Diagnostics;
 
 namespace OutlookOAuth.Identity;
 
-/// <summary>Opens a sign-in URL for the user.</summary>
-public interface IBrowserLauncher
-{
-    /// <summary>Starts opening <paramref name="url"/>; false with a reason when no browser can start.</summary>
-    Task<BrowserLaunch> OpenAsync(Uri url, CancellationToken cancellationToken);
-}
-
-public sealed record BrowserLaunch(bool Started, string How, string? Reason = null);
-
 /// <summary>The system browser: <c>$env:BROWSER</c> when set (the Unix convention: a command, or a
 /// colon-separated list tried in order, with <c>%s</c> standing for the URL), else the platform's
 /// opener (<c>xdg-open</c>, <c>open</c>, the Windows shell).</summary>

@@ -1,0 +1,3 @@
+namespace OutlookOAuth.Selection;
+
+public enum FindingSeverity { Error, Warning, Info }
