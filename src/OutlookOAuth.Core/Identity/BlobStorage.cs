@@ -120,18 +120,37 @@ internal sealed class OwnerOnlyFileStorage : IBlobStorage
         try { return File.ReadAllBytes(PathOf(item)); }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Failure(e, PathOf(item), write: false); }
     }
 
     public void Write(string item, byte[] data) => WriteOwnerOnly(_directory, PathOf(item), data);
 
-    public void Delete(string item) => File.Delete(PathOf(item));
+    public void Delete(string item)
+    {
+        try { File.Delete(PathOf(item)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Failure(e, PathOf(item), write: true); }
+    }
 
-    internal static void EnsureDirectory(string directory) => OwnerOnlyFile.EnsureDirectory(directory, tighten: true);
+    internal static void EnsureDirectory(string directory)
+    {
+        try { OwnerOnlyFile.EnsureDirectory(directory, tighten: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Failure(e, directory, write: true); }
+    }
 
     /// <summary>Writes a file that only its owner can read, atomically.</summary>
     internal static void WriteOwnerOnly(string directory, string path, byte[] data)
     {
         EnsureDirectory(directory);
-        OwnerOnlyFile.WriteAtomically(path, data, OwnerOnlyFile.FileMode);
+        try { OwnerOnlyFile.WriteAtomically(path, data, OwnerOnlyFile.FileMode); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Failure(e, path, write: true); }
     }
+
+    /// <summary>A token store file the system refused: TokenStoreAccessDenied, TokenStoreReadFailed or TokenStoreWriteFailed,
+    /// naming the file (never its content).</summary>
+    internal static OutlookOAuthException Failure(Exception e, string path, bool write) => e is UnauthorizedAccessException
+        ? new("TokenStoreAccessDenied", FailureKind.PermissionDenied, $"Cannot {(write ? "write" : "read")} the token store file '{path}': access denied.",
+            $"Check the owner and permissions of the token store folder, or set ${{env:{TokenStore.LocationVariable}}} to a folder this user owns.", e) { Target = path }
+        : new(write ? "TokenStoreWriteFailed" : "TokenStoreReadFailed", write ? FailureKind.Write : FailureKind.Read,
+            $"Cannot {(write ? "write" : "read")} the token store file '{path}': {e.Message}",
+            $"Check the disk and the token store folder, or set ${{env:{TokenStore.LocationVariable}}} to a folder on a local, writable file system.", e) { Target = path };
 }

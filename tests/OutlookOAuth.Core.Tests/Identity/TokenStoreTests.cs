@@ -28,6 +28,19 @@ public sealed class TokenStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_store_the_system_refuses_is_a_token_store_failure_naming_the_path_and_leaves_nothing_behind()
+    {
+        var notAFolder = Path.Combine(_tmp.Root, "tokens-is-a-file");
+        File.WriteAllText(notAFolder, "x");
+        var store = new TokenStore(notAFolder, TokenStoreProtection.OwnerOnlyFile);
+        var e = Assert.Throws<OutlookOAuthException>(() => store.Save(Servers.Outgoing("alice@example.com"), Meta("alice@example.com"), [1, 2]));
+        Assert.Equal(("TokenStoreWriteFailed", FailureKind.Write), (e.ErrorId, e.Kind));
+        Assert.Contains(notAFolder, e.Message);
+        Assert.NotNull(e.Hint);
+        Assert.Equal("x", File.ReadAllText(notAFolder));
+    }
+
+    [Fact]
     public void A_partition_round_trips_and_its_files_are_0600_in_a_0700_directory()
     {
         var server = Servers.Outgoing("alice@example.com");
