@@ -31,7 +31,7 @@ switch (verb)
         var server = config.Find(args[2], Enum.Parse<MailServerDirection>(args[3])) ?? throw new InvalidOperationException($"no server {args[2]}");
         try
         {
-            var token = await TokenProviderFactory.Create(path, config).AcquireAsync(server, forceRefresh: true, CancellationToken.None);
+            var token = await new ConfigurationContext(path).TokenProvider.AcquireAsync(server, forceRefresh: true, CancellationToken.None);
             Console.WriteLine($"ok {token.ExpiresOn:O}");
             return 0;
         }

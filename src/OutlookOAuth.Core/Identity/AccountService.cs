@@ -13,18 +13,19 @@ public sealed class AccountService
     readonly MsalAppFactory? _apps;
     readonly IBrowserLauncher? _browser;
 
-    public AccountService(string configPath, OutlookConfiguration configuration, TokenStore? store = null, MsalAppFactory? apps = null, IBrowserLauncher? browser = null)
+    /// <param name="status">The token status of the file's servers, with its token provider (<see cref="ConfigurationContext.Accounts"/>
+    /// passes the context's).</param>
+    public AccountService(string configPath, OutlookConfiguration configuration, TokenStatusService status, MsalAppFactory? apps = null, IBrowserLauncher? browser = null)
     {
         ConfigPath = configPath;
         _configuration = configuration;
-        Store = store ?? TokenStore.ForConfiguration(configPath);
+        Status = status;
         _apps = apps;
         _browser = browser;
-        Status = new TokenStatusService(Store, new OutlookTokenProvider(configuration.Application, Store, _apps));
     }
 
     public string ConfigPath { get; }
-    public TokenStore Store { get; }
+    public TokenStore Store => Status.Store;
     public TokenStatusService Status { get; }
     public OutlookApplicationSettings Application => _configuration.Application;
 

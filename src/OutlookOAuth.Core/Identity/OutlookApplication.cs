@@ -227,15 +227,3 @@ public static partial class OutlookApplication
         };
     }
 }
-
-/// <summary>The entry point of the mail code: the token provider of a configuration file.</summary>
-public static class TokenProviderFactory
-{
-    /// <summary>Reads the application settings of <paramref name="configPath"/> and opens its token store
-    /// (<c>$env:OUTLOOKOAUTH_TOKEN_STORE</c>, else <c>tokens/</c> beside the file).</summary>
-    public static OutlookTokenProvider Create(string configPath) =>
-        Create(configPath, new ConfigurationStore(configPath).Load());
-
-    public static OutlookTokenProvider Create(string configPath, OutlookConfiguration configuration) =>
-        new(configuration.Application, TokenStore.ForConfiguration(configPath));
-}

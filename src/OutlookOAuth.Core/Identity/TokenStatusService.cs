@@ -4,7 +4,8 @@ namespace OutlookOAuth.Identity;
 
 /// <summary>Token status of servers: <see cref="GetStatus"/> from stored data only (no network);
 /// <see cref="RefreshAsync"/> proves it with a real refresh. Used by Get-OutlookMailServer (-Refresh)
-/// and Connect-OutlookAccount.</summary>
+/// and Connect-OutlookAccount, through <see cref="ConfigurationContext.TokenStatus"/> (or
+/// <see cref="ConfigurationContext.StoredTokenStatus"/> for commands that only read).</summary>
 public sealed class TokenStatusService
 {
     readonly TimeProvider _clock;
@@ -15,19 +16,6 @@ public sealed class TokenStatusService
         Provider = provider;
         _clock = clock ?? TimeProvider.System;
     }
-
-    /// <summary>The service of a configuration file: store from the config path (or
-    /// <c>$env:OUTLOOKOAUTH_TOKEN_STORE</c>), provider from its application settings.</summary>
-    public static TokenStatusService ForConfiguration(string configPath, OutlookApplicationSettings settings)
-    {
-        var store = TokenStore.ForConfiguration(configPath);
-        return new TokenStatusService(store, new OutlookTokenProvider(settings, store));
-    }
-
-    /// <summary>For commands that only read: the service when the token store already exists, else null
-    /// (opening a store creates its directory; without one every Outlook server reads <see cref="TokenStatus.Missing"/>).</summary>
-    public static TokenStatusService? OpenExisting(string configPath, OutlookApplicationSettings settings) =>
-        Directory.Exists(TokenStore.ResolveDirectory(configPath)) ? ForConfiguration(configPath, settings) : null;
 
     /// <summary>The status of a server when there is no token store at all.</summary>
     public static TokenStatus StatusWithoutStore(MailServer server) =>

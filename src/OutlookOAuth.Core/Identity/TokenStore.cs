@@ -58,11 +58,8 @@ public sealed class TokenStore
         }
     }
 
-    /// <summary>The store of a configuration file: <c>$env:OUTLOOKOAUTH_TOKEN_STORE</c>, else
-    /// <c>tokens/</c> beside the file.</summary>
-    public static TokenStore ForConfiguration(string configPath, Func<string, string?>? getEnvironment = null) =>
-        new(ResolveDirectory(configPath, getEnvironment));
-
+    /// <summary>The folder of the token store of a configuration file: <c>$env:OUTLOOKOAUTH_TOKEN_STORE</c>, else
+    /// <c>tokens/</c> beside the file (<see cref="ConfigurationContext.Tokens"/> opens it).</summary>
     public static string ResolveDirectory(string configPath, Func<string, string?>? getEnvironment = null)
     {
         getEnvironment ??= Environment.GetEnvironmentVariable;

@@ -35,11 +35,12 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
     {
         get
         {
-            var path = Store.Path;
+            var context = Context;
+            var path = context.Path;
             if (_batch is null || _batch.ConfigPath != path)
             {
                 CommitPending();
-                try { _batch = new ConfigurationBatch(Store); }
+                try { _batch = new ConfigurationBatch(context.Store); }
                 catch (OutlookOAuthException e) { ThrowFailure(e, path); }
             }
             return _batch!;
@@ -159,7 +160,7 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
             if (!outputs.TryGetValue(outcome.Index, out var output)) continue;
             if (outcome.Server is { } server)
             {
-                if (!tokensOpened) { tokens = TokenStatusService.OpenExisting(batch.ConfigPath, batch.Snapshot.Application); tokensOpened = true; }
+                if (!tokensOpened) { tokens = Contexts.For(batch.ConfigPath).StoredTokenStatus; tokensOpened = true; }
                 server.TokenStatus = tokens?.GetStatus(server) ?? TokenStatusService.StatusWithoutStore(server);
                 output = server;
             }

@@ -56,7 +56,8 @@ public sealed class ConnectOutlookAccountCommand : IdentityCmdlet
         MailServer? server = null;
         try
         {
-            var accounts = Accounts();
+            LoadConfiguration(); // a file that cannot be read stops the command
+            var accounts = Context.Accounts;
             server = accounts.Find(Name, Direction, InputObject);
             WriteProgress(new ProgressRecord(1, "Connecting Outlook accounts", $"{server.Username} ({server})") { PercentComplete = -1, CurrentOperation = $"{_done} done" });
             if (Silent)

@@ -29,7 +29,8 @@ public sealed class DisconnectOutlookAccountCommand : IdentityCmdlet
         MailServer? server = null;
         try
         {
-            var accounts = Accounts();
+            LoadConfiguration(); // a file that cannot be read stops the command
+            var accounts = Context.Accounts;
             server = accounts.Find(Name, Direction);
             if (!ShouldProcess($"{server.Username} ({server})", "Remove the stored tokens")) return;
             if (!accounts.Disconnect(server)) WriteVerbose($"{server} had no stored tokens.");

@@ -31,10 +31,10 @@ public sealed class GetMailSystemParameterCommand : OutlookCmdlet
             {
                 if (!wildcard.IsMatch(key)) continue;
                 found = true;
-                WriteObject(new MailSystemParameter(key, value, Store.Path));
+                WriteObject(new MailSystemParameter(key, value, Context.Path));
             }
             if (!found && !WildcardPattern.ContainsWildcardCharacters(pattern))
-                WriteFailure(SystemParameters.NotSet(pattern, Store.Path), pattern);
+                WriteFailure(SystemParameters.NotSet(pattern, Context.Path), pattern);
         }
     }
 }

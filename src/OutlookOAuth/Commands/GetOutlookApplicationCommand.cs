@@ -19,9 +19,9 @@ public sealed class GetOutlookApplicationCommand : IdentityCmdlet
     protected override void ProcessRecord()
     {
         var config = LoadConfiguration();
-        var info = OutlookApplication.Describe(config.Application, OpenTokenStore(), Store.Path);
+        var info = OutlookApplication.Describe(config.Application, Context.Tokens, Context.Path);
         if (info.ClientId is null)
-            WriteWarning($"No application is configured in '{Store.Path}'. Run Set-OutlookApplication -ClientId <Application (client) ID> -Tenant <tenant> -ClientSecret (Read-Host -AsSecureString).");
+            WriteWarning($"No application is configured in '{Context.Path}'. Run Set-OutlookApplication -ClientId <Application (client) ID> -Tenant <tenant> -ClientSecret (Read-Host -AsSecureString).");
         if (info.SecretExpiresInDays is { } days && days < ExpiryWarningDays)
             WriteWarning(days < 0
                 ? $"The client secret expired on {info.SecretExpiresOn:d}: sign-ins and refreshes fail with AADSTS7000222. Create a new secret and run Set-OutlookApplication -ClientSecret."

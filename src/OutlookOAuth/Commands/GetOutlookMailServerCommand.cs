@@ -35,12 +35,12 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
     {
         var config = LoadConfiguration(mustExist: true);
 
-        var tokens = Refresh ? TokenStatusService.ForConfiguration(Store.Path, config.Application)
-                             : TokenStatusService.OpenExisting(Store.Path, config.Application);
+        var context = Context;
+        var tokens = Refresh ? context.TokenStatus : context.StoredTokenStatus;
         foreach (var server in MatchServers(config, Name, Direction))
         {
             var copy = server.Clone();
-            copy.ConfigPath = Store.Path;
+            copy.ConfigPath = context.Path;
             copy.TokenStatus = tokens?.GetStatus(copy) ?? TokenStatusService.StatusWithoutStore(copy);
             if (Refresh && copy.UsesOutlookOAuth && copy.TokenStatus != TokenStatus.Missing)
             {

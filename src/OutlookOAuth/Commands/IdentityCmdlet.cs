@@ -6,39 +6,20 @@ using OutlookOAuth.Identity;
 
 namespace OutlookOAuth.Commands;
 
-/// <summary>Base of the account cmdlets: opens the token store of the configuration (warning once, when the first
-/// secret or token lands in an unencrypted fallback store) and runs sign-ins in the background while the pipeline thread writes their messages
+/// <summary>Base of the account cmdlets: warns once when the first secret or token lands in an unencrypted fallback
+/// token store (of any configuration the command opened) and runs sign-ins in the background while the pipeline thread writes their messages
 /// (warning + information streams) and answers their prompts. Ctrl+C cancels the sign-in.</summary>
 public abstract class IdentityCmdlet : OutlookCmdlet
 {
     readonly CancellationTokenSource _stop = new();
-    readonly Dictionary<string, AccountService> _services = new(StringComparer.Ordinal);
-    readonly List<TokenStore> _stores = new();
 
     protected override void StopProcessing() => _stop.Cancel();
-
-    /// <summary>The account service of the current -ConfigPath (one per path and pipeline).</summary>
-    protected AccountService Accounts()
-    {
-        var path = Store.Path;
-        if (_services.TryGetValue(path, out var service)) return service;
-        service = new AccountService(path, LoadConfiguration());
-        _stores.Add(service.Store);
-        return _services[path] = service;
-    }
-
-    protected TokenStore OpenTokenStore()
-    {
-        var store = TokenStore.ForConfiguration(Store.Path);
-        _stores.Add(store);
-        return store;
-    }
 
     /// <summary>Writes the token store's one-time warning (the first item stored unencrypted), if one is due.</summary>
     protected void WriteStoreWarnings()
     {
-        foreach (var store in _stores)
-            if (store.TakeWarning() is { } warning) WriteWarning(warning);
+        foreach (var context in Contexts.Opened)
+            if (context.OpenedTokens?.TakeWarning() is { } warning) WriteWarning(warning);
     }
 
     /// <summary>Runs <paramref name="work"/> and relays its messages and prompts on this thread.</summary>

@@ -14,41 +14,41 @@ public abstract class OutlookCmdlet : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string? ConfigPath { get; set; }
 
-    ConfigurationStore? _store;
+    ConfigurationContexts? _contexts;
+    ConfigurationContext? _context;
+    string? _contextFor;
 
-    /// <summary>The store of the resolved configuration path (relative paths resolve against the current
-    /// PowerShell location, not the process directory).</summary>
-    protected ConfigurationStore Store
+    /// <summary>The configuration files this command works with, one <see cref="ConfigurationContext"/> each, kept for the
+    /// command (see <see cref="ConfigurationContext"/> why not longer). It is also the token provider the mail cmdlets
+    /// hand to the core: each server gets its token through the context of its own ConfigPath.</summary>
+    protected ConfigurationContexts Contexts => _contexts ??= new ConfigurationContexts(lockWaiting: WriteWarning);
+
+    /// <summary>The context of the configuration file of -ConfigPath (relative paths resolve against the current
+    /// PowerShell location, not the process directory), resolved here and nowhere else.</summary>
+    protected ConfigurationContext Context
     {
         get
         {
             // Resolving a PowerShell path costs more than the rest of a CSV row's work: done once per distinct -ConfigPath.
-            if (_store is not null && string.Equals(_storeFor, ConfigPath, StringComparison.Ordinal)) return _store;
+            if (_context is not null && string.Equals(_contextFor, ConfigPath, StringComparison.Ordinal)) return _context;
             var path = ConfigurationPaths.Resolve(ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath));
-            if (_store is null || _store.Path != path) _store = new ConfigurationStore(path) { LockWaiting = WriteWarning };
-            _storeFor = ConfigPath;
-            return _store;
+            _context = Contexts.For(path);
+            _contextFor = ConfigPath;
+            return _context;
         }
     }
 
-    string? _storeFor;
-
-    OutlookConfiguration? _loaded;
-    string? _loadedPath;
-
-    /// <summary>The configuration, read once per command (again only if a record names another -ConfigPath). A file that
-    /// cannot be read stops the command with an error naming the file, line and column. With
+    /// <summary>The configuration of <see cref="Context"/>, read once per command (per file, when records name several
+    /// -ConfigPath). A file that cannot be read stops the command with an error naming the file, line and column. With
     /// <paramref name="mustExist"/>, a file named by -ConfigPath that does not exist is a ConfigurationFileNotFound error
     /// (the default file not existing yet just means nothing is configured).</summary>
     protected OutlookConfiguration LoadConfiguration(bool mustExist = false)
     {
-        var store = Store;
-        if (_loaded is null || _loadedPath != store.Path)
-        {
-            try { _loaded = mustExist && ConfigPath is not null ? store.LoadExisting() : store.Load(); _loadedPath = store.Path; }
-            catch (OutlookOAuthException e) { ThrowFailure(e, store.Path); }
-        }
-        return _loaded!;
+        var context = Context;
+        OutlookConfiguration? loaded = null;
+        try { loaded = mustExist && ConfigPath is not null ? context.LoadExisting() : context.Load(); }
+        catch (OutlookOAuthException e) { ThrowFailure(e, context.Path); }
+        return loaded!;
     }
 
     /// <summary>The servers whose names match <paramref name="patterns"/> (wildcards, case-insensitive; all when null),
@@ -61,7 +61,7 @@ public abstract class OutlookCmdlet : PSCmdlet
             var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
             var matched = servers.Where(s => wildcard.IsMatch(s.Name)).ToList();
             if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
-                WriteError(ToErrorRecord(ServerLookup.NotFound(pattern, direction, Store.Path), pattern));
+                WriteError(ToErrorRecord(ServerLookup.NotFound(pattern, direction, Context.Path), pattern));
             foreach (var server in matched) yield return server;
         }
     }

@@ -61,7 +61,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
-        _receiver = new MailReceiver(ConnectionTestTokens.ForConfiguration(Store.Path),
+        _receiver = new MailReceiver(Contexts,
             new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = LoadCertificateTrust() });
         _verbose = VerboseRequested;
     }
@@ -77,7 +77,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
                 continue;
             }
             var copy = (IncomingMailServer)incoming.Clone();
-            copy.ConfigPath ??= Store.Path;
+            copy.ConfigPath ??= Context.Path;
             Receive(copy);
         }
     }

@@ -26,16 +26,16 @@ public sealed class ResolveOutlookMailServerCommand : OutlookCmdlet
     // -ConfigPath bound from the pipeline is honoured); again only if a later record names another file.
     MailSenderResolver Resolver()
     {
-        var store = Store;
-        if (_resolver is null || _resolverPath != store.Path)
+        var context = Context;
+        if (_resolver is null || _resolverPath != context.Path)
         {
             try
             {
-                _resolver = new MailSenderResolver(store.Load());
-                _resolverPath = store.Path;
+                _resolver = new MailSenderResolver(context.Load());
+                _resolverPath = context.Path;
             }
-            catch (OutlookOAuthException e) { ThrowFailure(e, store.Path); }
-            WriteVerbose($"{_resolver!.Servers.Count} active outgoing server(s) in '{store.Path}'; notifications address: {_resolver.NotificationsAddress ?? "(none)"}; bounce address: {_resolver.BounceAddress ?? "(none)"}.");
+            catch (OutlookOAuthException e) { ThrowFailure(e, context.Path); }
+            WriteVerbose($"{_resolver!.Servers.Count} active outgoing server(s) in '{context.Path}'; notifications address: {_resolver.NotificationsAddress ?? "(none)"}; bounce address: {_resolver.BounceAddress ?? "(none)"}.");
         }
         return _resolver!;
     }

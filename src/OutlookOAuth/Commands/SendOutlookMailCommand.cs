@@ -101,7 +101,7 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         var connector = new MailClientConnector(new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = LoadCertificateTrust() });
-        _sender = new MailSender(ConnectionTestTokens.ForConfiguration(Store.Path), connector,
+        _sender = new MailSender(Contexts, connector,
             new MailSendOptions { MessagesPerMinute = MessagesPerMinute }, VerboseRequested ? _verbose : null) { Log = _verbose.Add };
     }
 
@@ -109,7 +109,7 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     {
         var row = MyInvocation.ExpectingInput ? InputObject : null;
         var target = (object?)row ?? BoundSummary();
-        var path = Store.Path;
+        var path = Context.Path;
         PreparedMail mail;
         try { mail = MailComposer.Prepare(Request(row), Resolver()); }
         catch (MailSendException e) { Fail(e, target); return; }
@@ -178,10 +178,10 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     MailSenderResolver Resolver()
     {
         var config = LoadConfiguration();
-        if (_resolver is null || _resolverPath != Store.Path)
+        if (_resolver is null || _resolverPath != Context.Path)
         {
             _resolver = new MailSenderResolver(config);
-            _resolverPath = Store.Path;
+            _resolverPath = Context.Path;
         }
         return _resolver;
     }

@@ -57,7 +57,7 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
         nameof(ClientSecretFromEnvironment) => ClientSecretFromEnvironment ?? "",
         nameof(CertificatePath) => CertificatePath ?? "",
         nameof(CertificateThumbprint) => CertificateThumbprint ?? "",
-        _ => Store.Path,
+        _ => Context.Path,
     };
 
     protected override void ProcessRecord()
@@ -71,12 +71,12 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
             SecretExpiresOn = SecretExpiresOn is { } d ? new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Local) : d) : null,
         };
         var what = string.Join(", ", MyInvocation.BoundParameters.Keys.Where(k => k is not ("PassThru" or "ConfigPath" or "WhatIf" or "Confirm")));
-        if (!ShouldProcess(Store.Path, $"Set the Outlook application ({what})")) return;
+        if (!ShouldProcess(Context.Path, $"Set the Outlook application ({what})")) return;
         try
         {
             change.ClientSecret = SecretText.Reveal(ClientSecret);
             change.CertificatePassword = SecretText.Reveal(CertificatePassword);
-            var info = OutlookApplication.Set(Store, OpenTokenStore(), change);
+            var info = OutlookApplication.Set(Context.Store, Context.Tokens, change);
             foreach (var advice in OutlookApplication.Advise(change)) WriteWarning(advice);
             if (PassThru) WriteObject(info);
         }
@@ -87,7 +87,7 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
             {
                 ConfigurationValidationException v => OffendingValue(v.Field),
                 OAuthException { ErrorId: "CertificateUnreadable" or "CertificateWithoutPrivateKey" } => OffendingValue(nameof(CertificatePath)),
-                _ => Store.Path,
+                _ => Context.Path,
             });
         }
         finally { WriteStoreWarnings(); }

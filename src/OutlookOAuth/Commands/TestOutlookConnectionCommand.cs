@@ -47,7 +47,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         var options = new ConnectionTestOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Recipient = Recipient, Trust = LoadCertificateTrust() };
-        var tester = new ConnectionTester(ConnectionTestTokens.ForConfiguration(Store.Path), options);
+        var tester = new ConnectionTester(Contexts, options);
         _runner = new ConnectionTestRunner(tester, ThrottleLimit, transcript: true, _stop.Token);
     }
 
@@ -56,7 +56,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
         foreach (var server in ParameterSetName == "Name" ? Lookup() : InputObject ?? [])
         {
             var copy = server.Clone();
-            copy.ConfigPath ??= Store.Path;
+            copy.ConfigPath ??= Context.Path;
             _runner!.Add(copy);
         }
         Drain(wait: false);

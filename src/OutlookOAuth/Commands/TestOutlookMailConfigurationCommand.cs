@@ -20,31 +20,31 @@ public sealed class TestOutlookMailConfigurationCommand : OutlookCmdlet
     // Runs once per distinct configuration file (records piped in with the same -ConfigPath are not re-checked).
     protected override void ProcessRecord()
     {
-        var store = Store;
-        if (!_checked.Add(store.Path)) return;
+        var context = Context;
+        if (!_checked.Add(context.Path)) return;
         IReadOnlyList<ConfigurationFinding> findings;
         try
         {
-            var configuration = store.LoadExisting();
-            // The token store is opened only when a password server needs its password checked (OOC018): the doctor
-            // changes nothing, and opening a store creates its folder.
+            var configuration = context.LoadExisting();
+            // The token store is read only when a password server needs its password checked (OOC018), and only when it
+            // exists: the doctor changes nothing, and opening a store creates its folder.
             Func<Configuration.OutgoingMailServer, bool>? hasPassword = null;
             if (configuration.OutgoingServers.Any(o => o.Authentication == Configuration.ServerAuthentication.Password))
             {
-                var tokens = Identity.TokenStore.ForConfiguration(store.Path);
-                hasPassword = o => tokens.HasSecret(Identity.TokenStore.ServerPasswordName(o));
+                var tokens = context.ExistingTokens;
+                hasPassword = o => tokens?.HasSecret(Identity.TokenStore.ServerPasswordName(o)) == true;
             }
             findings = ConfigurationDoctor.Check(configuration, hasPassword);
         }
         catch (OutlookOAuthException e)
         {
-            WriteFailure(e, store.Path);
+            WriteFailure(e, context.Path);
             return;
         }
         var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
-        WriteVerbose($"'{store.Path}': {findings.Count} finding(s), {errors} error(s), {findings.Count(f => f.Severity == FindingSeverity.Warning)} warning(s).");
+        WriteVerbose($"'{context.Path}': {findings.Count} finding(s), {errors} error(s), {findings.Count(f => f.Severity == FindingSeverity.Warning)} warning(s).");
         WriteObject(findings, enumerateCollection: true);
-        if (errors > 0) _withErrors.Add((store.Path, errors));
+        if (errors > 0) _withErrors.Add((context.Path, errors));
     }
 
     protected override void EndProcessing()

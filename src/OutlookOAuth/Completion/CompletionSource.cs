@@ -18,7 +18,7 @@ internal static class CompletionSource
             if (fakeBoundParameters.Contains("ConfigPath") && fakeBoundParameters["ConfigPath"] is { } given)
                 path = ResolveAgainstLocation(LanguagePrimitives.ConvertTo<string>(given));
             var resolved = ConfigurationPaths.Resolve(path);
-            return File.Exists(resolved) ? new ConfigurationStore(resolved).Load() : null;
+            return File.Exists(resolved) ? new ConfigurationContext(resolved).Load() : null;
         }
         catch (Exception e) when (e is OutlookOAuthException or IOException or UnauthorizedAccessException or ArgumentException or PSInvalidCastException or NotSupportedException)
         {

@@ -13,7 +13,8 @@ namespace OutlookOAuth.Tests.EndToEnd;
 /// The README's quick start against the lab, through the same core calls the cmdlets make:
 /// Set-OutlookApplication, Import-Csv | New-OutlookMailServer, Connect-OutlookAccount -DeviceCode (signing in on the
 /// lab authority's device page), then Test-OutlookConnection against the lab's Postfix and Dovecot, which accept only
-/// tokens signed by that authority. No token is minted by the test: every token comes from the OAuth flow.
+/// tokens signed by that authority. No token is minted by the test: every token comes from the OAuth flow. Each step
+/// opens its own <see cref="ConfigurationContext"/>, as each cmdlet invocation does.
 /// </summary>
 [Collection(MailLabCollection.Name)]
 public sealed class QuickStartTests(MailLabFixture lab)
@@ -52,27 +53,28 @@ public sealed class QuickStartTests(MailLabFixture lab)
     {
         using var dir = new TempDirectory();
         var configPath = dir.File("config.yaml");
-        var config = new ConfigurationStore(configPath);
-        var tokens = TokenStore.ForConfiguration(configPath);
+        var apps = new MsalAppFactory(new TrustedHttpClientFactory(lab.Trust));
+        ConfigurationContext Command() => new(configPath, apps);
         var secret = Require("OUTLOOKOAUTH_LAB_CLIENT_SECRET");
         var password = Require("OUTLOOKOAUTH_LAB_PASSWORD");
 
         // Set-OutlookApplication -ClientId ... -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY -ClientSecret ...
-        OutlookApplication.Set(config, tokens, new ApplicationChange
+        var set = Command();
+        OutlookApplication.Set(set.Store, set.Tokens, new ApplicationChange
         {
             ClientId = Require("OUTLOOKOAUTH_LAB_CLIENT_ID"), Authority = Require("OUTLOOKOAUTH_LAB_AUTHORITY"), ClientSecret = secret,
         });
 
         // Import-Csv users.csv | New-OutlookMailServer   (alice: SMTP and IMAP on the lab ports)
-        var batch = new ConfigurationBatch(config);
+        var batch = new ConfigurationBatch(Command().Store);
         batch.AddServer(new ServerSpec { Username = "alice@example.com", HostName = lab.Host, Port = lab.SmtpPort }, force: false);
         batch.AddServer(new ServerSpec { Username = "alice@example.com", Direction = MailServerDirection.Incoming, HostName = lab.Host, Port = lab.ImapPort }, force: false);
         Assert.Empty(batch.Commit());
 
         // | Connect-OutlookAccount -DeviceCode
-        var apps = new MsalAppFactory(new TrustedHttpClientFactory(lab.Trust));
-        var accounts = new AccountService(configPath, config.Load(), tokens, apps);
-        foreach (var server in config.Load().AllServers)
+        var connect = Command();
+        var accounts = connect.Accounts;
+        foreach (var server in connect.Load().AllServers)
         {
             Assert.Equal(TokenStatus.Missing, accounts.Describe(server).TokenStatus);
             var user = new DevicePageUser("alice@example.com", password, lab.Trust);
@@ -83,11 +85,12 @@ public sealed class QuickStartTests(MailLabFixture lab)
             await user.Approval!;
         }
 
-        // | Test-OutlookConnection
-        var provider = new OutlookTokenProvider(accounts.Application, TokenStore.ForConfiguration(configPath), apps);
-        var tester = new ConnectionTester(provider, new ConnectionTestOptions { Trust = lab.Trust, Timeout = TimeSpan.FromSeconds(20) });
-        foreach (var server in config.Load().AllServers)
+        // | Test-OutlookConnection (each server gets its token through the context of its own file)
+        var contexts = new ConfigurationContexts(open: path => new ConfigurationContext(path, apps));
+        var tester = new ConnectionTester(contexts, new ConnectionTestOptions { Trust = lab.Trust, Timeout = TimeSpan.FromSeconds(20) });
+        foreach (var server in contexts.For(configPath).Load().AllServers)
         {
+            server.ConfigPath = configPath;
             var result = await tester.TestAsync(server);
             Assert.True(result.Success, $"{server}: {result.Stage} {result.ErrorId} {result.ReplyCode} {result.ServerText} {result.Message}");
             Assert.Equal(server.Direction == MailServerDirection.Outgoing ? ConnectionTestStage.Data : ConnectionTestStage.Select, result.Stage);
@@ -105,17 +108,16 @@ public sealed class QuickStartTests(MailLabFixture lab)
     {
         using var dir = new TempDirectory();
         var configPath = dir.File("config.yaml");
-        var config = new ConfigurationStore(configPath);
-        var tokens = TokenStore.ForConfiguration(configPath);
-        OutlookApplication.Set(config, tokens, new ApplicationChange
+        var set = new ConfigurationContext(configPath);
+        OutlookApplication.Set(set.Store, set.Tokens, new ApplicationChange
         {
             ClientId = Require("OUTLOOKOAUTH_LAB_CLIENT_ID"), Authority = Require("OUTLOOKOAUTH_LAB_AUTHORITY"), ClientSecret = Require("OUTLOOKOAUTH_LAB_CLIENT_SECRET"),
         });
-        var batch = new ConfigurationBatch(config);
+        var batch = new ConfigurationBatch(set.Store);
         var alice = batch.AddServer(new ServerSpec { Username = "alice@example.com", HostName = lab.Host, Port = lab.SmtpPort }, false);
         batch.Commit();
 
-        var accounts = new AccountService(configPath, config.Load(), tokens, new MsalAppFactory(new TrustedHttpClientFactory(lab.Trust)));
+        var accounts = new ConfigurationContext(configPath, new MsalAppFactory(new TrustedHttpClientFactory(lab.Trust))).Accounts;
         var bob = new DevicePageUser("bob@example.com", Require("OUTLOOKOAUTH_LAB_PASSWORD"), lab.Trust);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var e = await Assert.ThrowsAsync<OAuthException>(() => accounts.ConnectAsync(alice, SignInRequest.For(false, true, null, accounts.Application), bob, timeout.Token));

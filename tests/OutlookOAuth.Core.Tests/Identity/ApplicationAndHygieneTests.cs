@@ -156,14 +156,33 @@ public sealed class ApplicationAndHygieneTests : IClassFixture<LabFixture>, IDis
     }
 
     [Fact]
-    public async Task The_factory_reads_the_configuration_and_the_store_beside_it()
+    public async Task The_context_reads_the_configuration_and_the_store_beside_it()
     {
         OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = _lab.Authority.ClientId, Authority = _lab.Authority.Authority, ClientSecret = LabFixture.Secret });
         var server = Servers.Outgoing("alice@example.com");
         await new OutlookSignIn(Config.Load().Application, _tmp.Store, _lab.Apps(), new LabBrowser(_lab, "alice@example.com"))
             .ConnectAsync(server, new SignInRequest(SignInFlow.Browser), new TestInteraction(), default);
-        var provider = TokenProviderFactory.Create(_tmp.ConfigPath);
+        var provider = new ConfigurationContext(_tmp.ConfigPath, getEnvironment: _ => null).TokenProvider;
         Assert.Equal(_tmp.Store.Directory, provider.Store.Directory);
         Assert.Equal(TokenStatus.Valid, new TokenStatusService(provider.Store).GetStatus(server)); // served from the stored cache, no refresh needed
+    }
+
+    [Fact]
+    public async Task A_server_piped_from_another_file_gets_its_token_from_that_files_store()
+    {
+        OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = _lab.Authority.ClientId, Authority = _lab.Authority.Authority, ClientSecret = LabFixture.Secret });
+        var server = Servers.Outgoing("alice@example.com");
+        await new OutlookSignIn(Config.Load().Application, _tmp.Store, _lab.Apps(), new LabBrowser(_lab, "alice@example.com"))
+            .ConnectAsync(server, new SignInRequest(SignInFlow.Browser), new TestInteraction(), default);
+
+        // The command's own file is another one, in another folder, where alice never signed in.
+        var own = Path.Combine(_tmp.Root, "other", "config.yaml");
+        var contexts = new ConfigurationContexts(defaultPath: own, open: p => new ConfigurationContext(p, _lab.Apps(), getEnvironment: _ => null));
+        var piped = server.Clone();
+        piped.ConfigPath = _tmp.ConfigPath;
+        var token = await contexts.GetAccessTokenAsync(piped, default);
+        Assert.Equal("alice@example.com", token.Username);
+        var e = await Assert.ThrowsAsync<OAuthException>(() => contexts.GetAccessTokenAsync(server, default)); // no ConfigPath: the command's file
+        Assert.Equal("NotConnected", e.ErrorId);
     }
 }

@@ -13,8 +13,9 @@ public class TokenStatusReadOnlyTests
     {
         using var dir = new TempDirectory();
         var config = dir.File("config.yaml");
-        Assert.Null(TokenStatusService.OpenExisting(config, new OutlookApplicationSettings()));
-        Assert.False(Directory.Exists(TokenStore.ResolveDirectory(config)));
+        var context = new ConfigurationContext(config, getEnvironment: _ => null);
+        Assert.Null(context.StoredTokenStatus);
+        Assert.False(Directory.Exists(TokenStore.ResolveDirectory(config, _ => null)));
 
         var outlook = new ServerSpec { Username = "a@example.com" }.CreateServer();
         var relay = new ServerSpec { Name = "relay", Username = "apikey", HostName = "smtp.relay.example", Authentication = ServerAuthentication.Password }.CreateServer();
@@ -27,11 +28,11 @@ public class TokenStatusReadOnlyTests
     {
         using var dir = new TempDirectory();
         var config = dir.File("config.yaml");
-        var store = new TokenStore(TokenStore.ResolveDirectory(config), TokenStoreProtection.OwnerOnlyFile);
+        var store = new TokenStore(TokenStore.ResolveDirectory(config, _ => null), TokenStoreProtection.OwnerOnlyFile);
         var server = new ServerSpec { Username = "a@example.com" }.CreateServer();
         store.Save(server, new TokenMetadata { AccessTokenExpiresOn = DateTimeOffset.UtcNow.AddMinutes(30), HomeAccountId = "uid.utid" }, cache: new byte[] { 1 });
 
-        var service = TokenStatusService.OpenExisting(config, new OutlookApplicationSettings());
+        var service = new ConfigurationContext(config, getEnvironment: _ => null).StoredTokenStatus;
         Assert.NotNull(service);
         Assert.Equal(TokenStatus.Valid, service!.GetStatus(server));
         var renamed = server.Clone();
