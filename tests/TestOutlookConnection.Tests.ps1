@@ -94,3 +94,31 @@ Describe 'An admin proves that the configured servers work' {
         ($results | Where-Object Success).Count | Should -Be 20
     }
 }
+
+Describe 'An admin keeps two configuration files, each with its tokens beside it' {
+    BeforeEach {
+        $a = New-StoryConfig tenant-a
+        $b = New-StoryConfig tenant-b
+        Remove-Item Env:OUTLOOKOAUTH_TOKEN_STORE   # tokens/ beside each file
+        New-ConnectedLab $a
+        New-OutlookMailServer -ConfigPath $b -Name bob-smtp -Username bob@example.com -HostName $LabHost -Port $env:OUTLOOKOAUTH_LAB_SMTP_PORT | Out-Null
+    }
+    AfterEach { Remove-Item Env:BROWSER, Env:OUTLOOKOAUTH_TOKEN_STORE -ErrorAction SilentlyContinue }
+
+    It 'tests the servers piped from the other file with that file''s tokens' {
+        $results = Get-OutlookMailServer -ConfigPath $a | Test-OutlookConnection -ConfigPath $b
+        $results | Should -HaveCount 2
+        ($results | Where-Object Success).Count | Should -Be 2
+        Test-Path (Join-Path (Split-Path $a) 'tokens') | Should -BeTrue
+        Test-Path (Join-Path (Split-Path $b) 'tokens') | Should -BeFalse   # b's token store was never needed, so never made
+    }
+
+    It 'reads $env:OUTLOOKOAUTH_TOKEN_STORE as it is when each command runs' {
+        (Get-OutlookMailServer -ConfigPath $a).TokenStatus | Should -Be @('Valid', 'Valid')
+        $env:OUTLOOKOAUTH_TOKEN_STORE = Join-Path $TestDrive "moved-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+        (Get-OutlookMailServer -ConfigPath $a).TokenStatus | Should -Be @('Missing', 'Missing')
+        Test-Path $env:OUTLOOKOAUTH_TOKEN_STORE | Should -BeFalse   # reading a status creates no token store
+        Remove-Item Env:OUTLOOKOAUTH_TOKEN_STORE
+        (Get-OutlookMailServer -ConfigPath $a).TokenStatus | Should -Be @('Valid', 'Valid')
+    }
+}
