@@ -155,13 +155,20 @@ public sealed class ApplicationAndHygieneTests : IClassFixture<LabFixture>, IDis
         Assert.DoesNotContain(access.Value, access.ToString());
     }
 
-    [Fact]
-    public async Task The_context_reads_the_configuration_and_the_store_beside_it()
+    /// <summary>The lab application in the configuration file, and alice's outgoing server signed in beside it.</summary>
+    async Task<MailServer> SignInAlice()
     {
         OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = _lab.Authority.ClientId, Authority = _lab.Authority.Authority, ClientSecret = LabFixture.Secret });
         var server = Servers.Outgoing("alice@example.com");
         await new OutlookSignIn(Config.Load().Application, _tmp.Store, _lab.Apps(), new LabBrowser(_lab, "alice@example.com"))
             .ConnectAsync(server, new SignInRequest(SignInFlow.Browser), new TestInteraction(), default);
+        return server;
+    }
+
+    [Fact]
+    public async Task The_context_reads_the_configuration_and_the_store_beside_it()
+    {
+        var server = await SignInAlice();
         var provider = new ConfigurationContext(_tmp.ConfigPath, getEnvironment: _ => null).TokenProvider;
         Assert.Equal(_tmp.Store.Directory, provider.Store.Directory);
         Assert.Equal(TokenStatus.Valid, new TokenStatusService(provider.Store).GetStatus(server)); // served from the stored cache, no refresh needed
@@ -170,10 +177,7 @@ public sealed class ApplicationAndHygieneTests : IClassFixture<LabFixture>, IDis
     [Fact]
     public async Task A_server_piped_from_another_file_gets_its_token_from_that_files_store()
     {
-        OutlookApplication.Set(Config, _tmp.Store, new ApplicationChange { ClientId = _lab.Authority.ClientId, Authority = _lab.Authority.Authority, ClientSecret = LabFixture.Secret });
-        var server = Servers.Outgoing("alice@example.com");
-        await new OutlookSignIn(Config.Load().Application, _tmp.Store, _lab.Apps(), new LabBrowser(_lab, "alice@example.com"))
-            .ConnectAsync(server, new SignInRequest(SignInFlow.Browser), new TestInteraction(), default);
+        var server = await SignInAlice();
 
         // The command's own file is another one, in another folder, where alice never signed in.
         var own = Path.Combine(_tmp.Root, "other", "config.yaml");
