@@ -1,10 +1,12 @@
 using OutlookOAuth.Identity;
+using OutlookOAuth.Selection;
 
 namespace OutlookOAuth.Configuration;
 
 /// <summary>
 /// Everything about one configuration file, hanging off one object: its <see cref="Path"/> and <see cref="Store"/>, the
-/// configuration read from it (<see cref="Load"/>: once, again only on <see cref="Reload"/>), its token store
+/// configuration read from it (<see cref="Load"/>: once, again only on <see cref="Reload"/>), the choice of server for a
+/// sender made from it (<see cref="Senders"/>), its token store
 /// (<see cref="Tokens"/>, opened on first use; <see cref="ExistingTokens"/> for commands that only read, which never
 /// creates the <c>tokens/</c> folder), its token provider, its accounts and the token status of its servers. Every member
 /// is opened at most once and may be used from several threads (the connection tests ask for tokens in parallel).
@@ -29,6 +31,7 @@ public sealed class ConfigurationContext
     TokenStatusService? _status;
     TokenStatusService? _storedStatus;
     AccountService? _accounts;
+    MailSenderResolver? _senders;
 
     /// <param name="path">The configuration file (made absolute).</param>
     /// <param name="apps">How MSAL applications are built (default: trusting the system roots and <c>$env:OUTLOOKOAUTH_CA_FILE</c>).</param>
@@ -74,8 +77,19 @@ public sealed class ConfigurationContext
         lock (_gate)
         {
             var configuration = Store.Load();
-            (_configuration, _provider, _status, _accounts) = (configuration, null, null, null);
+            (_configuration, _provider, _status, _accounts, _senders) = (configuration, null, null, null, null);
             return configuration;
+        }
+    }
+
+    /// <summary>Odoo's choice of outgoing server for a sender, indexed once from <see cref="Load"/>'s configuration
+    /// (Send-OutlookMail, Resolve-OutlookMailServer).</summary>
+    public MailSenderResolver Senders
+    {
+        get
+        {
+            var configuration = Load();
+            lock (_gate) return _senders ??= new MailSenderResolver(configuration);
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class ResolveOutlookMailServerCommand : OutlookCmdlet
         {
             try
             {
-                _resolver = new MailSenderResolver(context.Load());
+                _resolver = context.Senders;
                 _resolverPath = context.Path;
             }
             catch (OutlookOAuthException e) { ThrowFailure(e, context.Path); }

@@ -93,8 +93,6 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     readonly TranscriptQueue _verbose = new();
     readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     MailSender? _sender;
-    MailSenderResolver? _resolver;
-    string? _resolverPath;
     int _sent, _failed;
     long _progressAt = Environment.TickCount64;
 
@@ -177,13 +175,8 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
 
     MailSenderResolver Resolver()
     {
-        var config = LoadConfiguration();
-        if (_resolver is null || _resolverPath != Context.Path)
-        {
-            _resolver = new MailSenderResolver(config);
-            _resolverPath = Context.Path;
-        }
-        return _resolver;
+        LoadConfiguration(); // a file that cannot be read stops the command
+        return Context.Senders;
     }
 
     void Flush()

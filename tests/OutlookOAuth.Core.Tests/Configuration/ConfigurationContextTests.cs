@@ -44,6 +44,8 @@ public sealed class ConfigurationContextTests : IDisposable
         var context = new ConfigurationContext(path);
         var first = context.Load();
         var provider = context.TokenProvider;
+        var senders = context.Senders;
+        Assert.Same(senders, context.Senders);
         new ConfigurationStore(path).Update(c => c.OutgoingServers.Clear()); // another process changes the file
         Assert.Same(first, context.Load());
         Assert.Single(context.Load().OutgoingServers);
@@ -52,6 +54,8 @@ public sealed class ConfigurationContextTests : IDisposable
         Assert.Empty(reloaded.OutgoingServers);
         Assert.Same(reloaded, context.Load());
         Assert.NotSame(provider, context.TokenProvider); // made again from the new application settings
+        Assert.Null(context.Senders.Resolve("a@example.com").Server); // and the senders from the new servers
+        Assert.Equal("a@example.com", senders.Resolve("a@example.com").Server!.Name);
         Assert.Empty(new ConfigurationContext(path).Load().OutgoingServers); // the next command sees the change
     }
 
