@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Security;
 using OutlookOAuth.Configuration;
 
 namespace OutlookOAuth.Identity;
@@ -76,17 +74,5 @@ public sealed class AccountService
     public bool Disconnect(MailServer server)
     {
         using (Store.Lock(server)) return Store.Remove(server);
-    }
-}
-
-/// <summary>SecureString at the cmdlet boundary, plain text only for the moment MSAL or the store needs it.</summary>
-public static class SecretText
-{
-    public static string? Reveal(SecureString? secure)
-    {
-        if (secure is null) return null;
-        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
-        try { return Marshal.PtrToStringUni(ptr, secure.Length); }
-        finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
     }
 }
