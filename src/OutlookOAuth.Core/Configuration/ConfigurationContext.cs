@@ -6,10 +6,11 @@ namespace OutlookOAuth.Configuration;
 /// <summary>
 /// Everything about one configuration file, hanging off one object: its <see cref="Path"/> and <see cref="Store"/>, the
 /// configuration read from it (<see cref="Load"/>: once, again only on <see cref="Reload"/>), the choice of server for a
-/// sender made from it (<see cref="Senders"/>), its token store
-/// (<see cref="Tokens"/>, opened on first use; <see cref="ExistingTokens"/> for commands that only read, which never
-/// creates the <c>tokens/</c> folder), its token provider, its accounts and the token status of its servers. Every member
-/// is opened at most once and may be used from several threads (the connection tests ask for tokens in parallel).
+/// sender made from it (<see cref="Senders"/>), its token store (<see cref="Tokens"/>, opened on first use;
+/// <see cref="ExistingTokens"/> for commands that only read, which never creates the <c>tokens/</c> folder), its token
+/// provider, its accounts and the token status of its servers. Each member is made once, when first asked for (again
+/// after <see cref="Reload"/> for what depends on the configuration), and may be used from several threads (the
+/// connection tests ask for tokens in parallel).
 /// <para>Lifetime: one command. Each cmdlet invocation (one pipeline stage) opens one context per configuration file it
 /// touches, through <see cref="ConfigurationContexts"/>. Why not once per process: a command must see the file, and
 /// <c>$env:OUTLOOKOAUTH_TOKEN_STORE</c>, as they are when it runs (another process, session or earlier command may have
