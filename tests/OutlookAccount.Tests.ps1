@@ -101,6 +101,31 @@ Describe 'An admin on an SSH session uses the device code' {
     }
 }
 
+Describe 'An admin changes their mind during a device-code sign-in' {
+    It 'Ctrl+C cancels the waiting sign-in at once and stores nothing' {
+        $config = New-StoryConfig device-stop
+        Set-OutlookApplication -ConfigPath $config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY
+        New-OutlookMailServer -ConfigPath $config -Username bob@example.com -Direction Incoming | Out-Null
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($Module, $Config)
+            Import-Module $Module
+            Connect-OutlookAccount -ConfigPath $Config -Name bob@example.com -DeviceCode
+        }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config)
+        $async = $ps.BeginInvoke()
+        $deadline = (Get-Date).AddSeconds(30)
+        while (-not ($ps.Streams.Information | Where-Object { $_.Tags -contains 'DeviceCode' }) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $ps.Streams.Information.Tags | Should -Contain 'DeviceCode'
+        $ps.Streams.Warning[0].Message | Should -Match 'code'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $async.IsCompleted | Should -BeTrue
+        $ps.Dispose()
+        (Get-OutlookMailServer -ConfigPath $config -Name bob@example.com).TokenStatus | Should -Be 'Missing'
+    }
+}
+
 Describe 'A runbook connects app-only without any prompt' {
     It 'reads the secret from the environment in a non-interactive session and keeps it out of every output' {
         $config = New-StoryConfig runbook
