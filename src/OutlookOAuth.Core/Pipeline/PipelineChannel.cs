@@ -27,6 +27,7 @@ public sealed class PipelineChannel : IDisposable
     readonly Channel<Item> _items = Channel.CreateUnbounded<Item>();
     readonly CancellationToken _stop;
     readonly CancellationTokenSource _cts;
+    readonly CancellationToken _token;
     readonly TimeProvider _clock;
     readonly Dictionary<string, long> _progressAt = new(StringComparer.Ordinal);
     readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,13 +43,14 @@ public sealed class PipelineChannel : IDisposable
     {
         _stop = stop;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        _token = _cts.Token; // still readable (cancelled) by work that outlives the command
         _clock = clock ?? TimeProvider.System;
         _onStop = stop.Register(() => _stopped.TrySetResult());
     }
 
     /// <summary>Cancelled when the pipeline stops, or can take no more output (a later command threw, or
     /// <c>Select-Object -First</c> has what it wanted). Background work passes it on.</summary>
-    public CancellationToken Token => _cts.Token;
+    public CancellationToken Token => _token;
 
     /// <summary>True once the pipeline took the last object it wants or a write failed: nothing more is written.</summary>
     public bool OutputClosed => _outputClosed || _failure is not null;

@@ -61,9 +61,11 @@ public abstract partial class OutlookCmdlet : IDisposable
         ThrowIfDownstreamDone();
     }
 
-    /// <summary>Writes progress, at most four records a second per activity (the throttle of <see cref="PipelineChannel"/>).</summary>
+    /// <summary>Writes progress, at most four records a second per activity (the throttle of <see cref="PipelineChannel"/>);
+    /// nothing once the pipeline stopped or takes no more.</summary>
     protected void WriteProgress(PipelineProgress progress)
     {
+        if (_stop.IsCancellationRequested || Background.OutputClosed) return;
         Background.Progress(progress);
         PumpBackground();
     }
