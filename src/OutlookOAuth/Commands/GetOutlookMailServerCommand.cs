@@ -40,7 +40,7 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
             copy.TokenStatus = tokens?.GetStatus(copy) ?? TokenStatusService.StatusWithoutStore(copy);
             if (Refresh && copy.UsesOutlookOAuth && copy.TokenStatus != TokenStatus.Missing)
             {
-                try { copy.TokenStatus = tokens!.RefreshAsync(copy, Cancellation).GetAwaiter().GetResult(); }
+                try { copy.TokenStatus = RunInBackground((_, ct) => tokens!.RefreshAsync(copy, ct)); }
                 catch (OAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteError(ToErrorRecord(e, copy)); }
             }
             WriteObject(copy);
