@@ -101,6 +101,145 @@ Describe 'An admin on an SSH session uses the device code' {
     }
 }
 
+Describe 'An admin signs in elsewhere and pastes the address the sign-in ended on' {
+    BeforeAll {
+        # A host with a person at it: its one prompt waits until the story hands it the pasted address, and notes whether
+        # it was asked on the pipeline thread (the only thread with the runspace as its default runspace).
+        if (-not ('OutlookOAuthStory.PastingHost' -as [type])) {
+            Add-Type -TypeDefinition @'
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Management.Automation.Runspaces;
+using System.Threading.Tasks;
+namespace OutlookOAuthStory {
+public sealed class PastingUI : PSHostUserInterface {
+    public readonly TaskCompletionSource<string> Pasted = new TaskCompletionSource<string>();
+    public readonly List<string> Asked = new List<string>();
+    public bool AskedOnPipelineThread;
+    public override PSHostRawUserInterface RawUI => null;
+    public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions) {
+        AskedOnPipelineThread = Runspace.DefaultRunspace != null;
+        Asked.Add(descriptions[0].Label);
+        var answer = Pasted.Task.Wait(TimeSpan.FromSeconds(60)) ? Pasted.Task.Result : null;
+        return new Dictionary<string, PSObject> { [descriptions[0].Name] = new PSObject(answer) };
+    }
+    public override int PromptForChoice(string c, string m, Collection<ChoiceDescription> choices, int d) => d;
+    public override PSCredential PromptForCredential(string c, string m, string u, string t) => throw new NotImplementedException();
+    public override PSCredential PromptForCredential(string c, string m, string u, string t, PSCredentialTypes a, PSCredentialUIOptions o) => throw new NotImplementedException();
+    public override string ReadLine() => throw new NotImplementedException();
+    public override System.Security.SecureString ReadLineAsSecureString() => throw new NotImplementedException();
+    public override void Write(string value) { }
+    public override void Write(ConsoleColor f, ConsoleColor b, string value) { }
+    public override void WriteLine(string value) { }
+    public override void WriteErrorLine(string value) { }
+    public override void WriteDebugLine(string message) { }
+    public override void WriteProgress(long sourceId, ProgressRecord record) { }
+    public override void WriteVerboseLine(string message) { }
+    public override void WriteWarningLine(string message) { }
+}
+public sealed class PastingHost : PSHost {
+    readonly Guid _id = Guid.NewGuid();
+    public readonly PastingUI Person = new PastingUI();
+    public override string Name => "StoryHost";
+    public override Version Version => new Version(1, 0);
+    public override Guid InstanceId => _id;
+    public override PSHostUserInterface UI => Person;
+    public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
+    public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
+    public override void SetShouldExit(int exitCode) { }
+    public override void EnterNestedPrompt() => throw new NotImplementedException();
+    public override void ExitNestedPrompt() => throw new NotImplementedException();
+    public override void NotifyBeginApplication() { }
+    public override void NotifyEndApplication() { }
+}
+}
+'@
+        }
+    }
+
+    It 'asks for the redirected URL on the pipeline thread and connects with the pasted address' {
+        $config = New-StoryConfig paste
+        Set-OutlookApplication -ConfigPath $config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY -ClientSecret $Secret
+        New-OutlookMailServer -ConfigPath $config -Username alice@example.com | Out-Null
+        $storyHost = [OutlookOAuthStory.PastingHost]::new()
+        $runspace = [runspacefactory]::CreateRunspace($storyHost)
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        $null = $ps.AddScript({
+            param($Module, $Config)
+            Import-Module $Module
+            Connect-OutlookAccount -ConfigPath $Config -Name alice@example.com -RedirectUri 'https://odoo.example.com/microsoft_outlook/confirm'
+        }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config)
+        $async = $ps.BeginInvoke()
+        try {
+            $deadline = (Get-Date).AddSeconds(30)
+            while (-not ($record = $ps.Streams.Information | Where-Object { $_.Tags -contains 'OpenAndPaste' } | Select-Object -First 1) -and (Get-Date) -lt $deadline) {
+                Start-Sleep -Milliseconds 100
+            }
+            $record | Should -Not -BeNullOrEmpty
+            $ps.Streams.Warning[0].Message | Should -Match 'paste the full address'
+            # Alice signs in on the lab's form in "another browser"; the page it ends on is the address she pastes.
+            $final = curl -s --cacert $env:OUTLOOKOAUTH_CA_FILE -o /dev/null -w '%{redirect_url}' --data-urlencode 'username=alice@example.com' `
+                --data-urlencode "password=$env:OUTLOOKOAUTH_LAB_PASSWORD" $record.MessageData.Url
+            $final | Should -BeLike 'https://odoo.example.com/microsoft_outlook/confirm?*code=*'
+            $storyHost.Person.Pasted.SetResult($final)
+            $server = $ps.EndInvoke($async)
+        }
+        finally { $ps.Dispose(); $runspace.Dispose() }
+        $storyHost.Person.Asked | Should -Be @('Redirected URL for alice@example.com')
+        $storyHost.Person.AskedOnPipelineThread | Should -BeTrue
+        $server.TokenStatus | Should -Be 'Valid'
+        (Get-OutlookMailServer -ConfigPath $config -Name alice@example.com).TokenStatus | Should -Be 'Valid'
+    }
+
+    It 'fails with NoInteractiveHost, and stores nothing, where nobody can paste (a host without a person)' {
+        $config = New-StoryConfig paste-nobody
+        Set-OutlookApplication -ConfigPath $config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY -ClientSecret $Secret
+        New-OutlookMailServer -ConfigPath $config -Username alice@example.com | Out-Null
+        $ps = [powershell]::Create()   # the SDK's default host: no person
+        $null = $ps.AddScript({
+            param($Module, $Config)
+            Import-Module $Module
+            Connect-OutlookAccount -ConfigPath $Config -Name alice@example.com -RedirectUri 'https://odoo.example.com/microsoft_outlook/confirm'
+        }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config)
+        try { $ps.Invoke() | Should -BeNullOrEmpty; $errors = @($ps.Streams.Error) }
+        finally { $ps.Dispose() }
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'NoInteractiveHost,*'
+        $errors[0].ErrorDetails.RecommendedAction | Should -Match 'DeviceCode'
+        (Get-OutlookMailServer -ConfigPath $config -Name alice@example.com).TokenStatus | Should -Be 'Missing'
+    }
+}
+
+Describe 'An admin changes their mind during a device-code sign-in' {
+    It 'Ctrl+C cancels the waiting sign-in at once and stores nothing' {
+        $config = New-StoryConfig device-stop
+        Set-OutlookApplication -ConfigPath $config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY
+        New-OutlookMailServer -ConfigPath $config -Username bob@example.com -Direction Incoming | Out-Null
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($Module, $Config)
+            Import-Module $Module
+            Connect-OutlookAccount -ConfigPath $Config -Name bob@example.com -DeviceCode
+        }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config)
+        $async = $ps.BeginInvoke()
+        $deadline = (Get-Date).AddSeconds(30)
+        while (-not ($ps.Streams.Information | Where-Object { $_.Tags -contains 'DeviceCode' }) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $ps.Streams.Information.Tags | Should -Contain 'DeviceCode'
+        $ps.Streams.Warning[0].Message | Should -Match 'code'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $async.IsCompleted | Should -BeTrue
+        $ps.Dispose()
+        (Get-OutlookMailServer -ConfigPath $config -Name bob@example.com).TokenStatus | Should -Be 'Missing'
+    }
+}
+
 Describe 'A runbook connects app-only without any prompt' {
     It 'reads the secret from the environment in a non-interactive session and keeps it out of every output' {
         $config = New-StoryConfig runbook

@@ -155,6 +155,30 @@ Describe 'A pipeline that stops early loses nothing' {
         (Receive-OutlookMail -ConfigPath $config -Name support).Subject | Should -Be 'three'
     }
 
+    It 'Ctrl+C while a later command processes a message: the messages it finished are read, that one and the rest stay unread' {
+        'one', 'two', 'three' | ForEach-Object { Send-LabMail -From customer@example.com -To $mailbox -Subject $_ }
+        Wait-LabMail $config support 3
+
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($Module, $Config)
+            Import-Module $Module
+            Receive-OutlookMail -ConfigPath $Config -Name support | ForEach-Object { $_.Subject; if ($_.Subject -eq 'two') { Start-Sleep -Seconds 60 } }
+        }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config)
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+        $deadline = (Get-Date).AddSeconds(30)
+        while ($output.Count -lt 2 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $output.Count | Should -Be 2 -Because "'two' is being processed"
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $async.IsCompleted | Should -BeTrue
+        $ps.Dispose()
+
+        (Receive-OutlookMail -ConfigPath $config -Name support -Peek).Subject | Should -Be @('two', 'three')
+    }
+
     It 'reports a folder that does not exist and a server without a connected account, with hints' {
         Receive-OutlookMail -ConfigPath $config -Name support -Folder Invoices -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'FolderNotFound,*'

@@ -75,6 +75,38 @@ Describe 'An admin proves that the configured servers work' {
         $result.ErrorId | Should -Be 'ConnectionRefused'
     }
 
+    It 'stops at once on Ctrl+C while servers do not answer, and Select-Object -First 1 ends the tests' {
+        # A server that accepts the connection and never says a word (the kernel accepts; nobody reads or writes).
+        $silent = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $silent.Start()
+        try {
+            Set-OutlookMailServer -ConfigPath $config -Name smtp-alice -Port $silent.LocalEndpoint.Port
+            Set-OutlookMailServer -ConfigPath $config -Name imap-alice -Port $silent.LocalEndpoint.Port
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                param($Module, $Config)
+                Import-Module $Module
+                Get-OutlookMailServer -ConfigPath $Config | Test-OutlookConnection -TimeoutSeconds 120
+            }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config)
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Seconds 1
+            $async.IsCompleted | Should -BeFalse -Because 'the servers do not answer'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+            $async.IsCompleted | Should -BeTrue
+            $ps.Dispose()
+
+            Set-OutlookMailServer -ConfigPath $config -Name smtp-alice -Port $env:OUTLOOKOAUTH_LAB_SMTP_PORT
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $first = Get-OutlookMailServer -ConfigPath $config | Test-OutlookConnection -TimeoutSeconds 120 -ErrorAction SilentlyContinue | Select-Object -First 1
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 60 -Because 'the silent server is not waited for once the first result was taken'
+            $first.Name | Should -Be 'smtp-alice'
+            $first.Success | Should -BeTrue
+        }
+        finally { $silent.Stop() }
+    }
+
     It 'writes a redacted protocol transcript on the verbose stream only' {
         $out = Get-OutlookMailServer -ConfigPath $config | Test-OutlookConnection -Verbose 4>&1 6>&1
         $verbose = $out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message

@@ -46,7 +46,7 @@ public class ConnectionBenchmarks
     public async Task<int> Test200Servers()
     {
         var ok = 0;
-        await foreach (var result in ConnectionTestRunner.RunAsync(_tester, _servers, ThrottleLimit))
+        foreach (var result in await ConnectionTestRunner.RunAsync(_tester, _servers, ThrottleLimit))
             if (result.Success) ok++;
             else throw new InvalidOperationException($"{result.Name}: {result.ErrorId} {result.Message}");
         return ok;

@@ -45,7 +45,7 @@ public static class ConnectionCost
         process.Refresh();
         var cpu0 = process.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        await foreach (var result in ConnectionTestRunner.RunAsync(tester, servers, throttle))
+        foreach (var result in await ConnectionTestRunner.RunAsync(tester, servers, throttle))
             if (!result.Success) throw new InvalidOperationException($"{result.Name}: {result.ErrorId} {result.Message}");
         wall.Stop();
         process.Refresh();

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace OutlookOAuth.Identity;
 
 public enum SignInMessageKind
@@ -29,46 +27,4 @@ public interface ISignInInteraction
     void Notify(SignInMessage message);
     /// <summary>Asks for the final redirected URL after a sign-in elsewhere; null when none is given.</summary>
     Task<string?> ReadRedirectAsync(string prompt, CancellationToken cancellationToken);
-}
-
-/// <summary>A request for input, answered on the thread that drains an <see cref="InteractionQueue"/>.</summary>
-public sealed class PromptRequest
-{
-    readonly TaskCompletionSource<string?> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public PromptRequest(string prompt) => Prompt = prompt;
-    public string Prompt { get; }
-    public Task<string?> Answer => _answer.Task;
-    public void Complete(string? value) => _answer.TrySetResult(value);
-    public void Fail(Exception e) => _answer.TrySetException(e);
-}
-
-/// <summary>Carries messages and prompts from a background sign-in to one consuming thread (the
-/// PowerShell pipeline thread, which alone may write to the streams).</summary>
-public sealed class InteractionQueue : ISignInInteraction
-{
-    readonly BlockingCollection<object> _items = new();
-
-    public void Notify(SignInMessage message) => TryAdd(message);
-
-    public Task<string?> ReadRedirectAsync(string prompt, CancellationToken cancellationToken)
-    {
-        var request = new PromptRequest(prompt);
-        cancellationToken.Register(() => request.Fail(new OperationCanceledException(cancellationToken)));
-        if (!TryAdd(request)) request.Complete(null);
-        return request.Answer;
-    }
-
-    bool TryAdd(object item)
-    {
-        try { return _items.TryAdd(item); }
-        catch (InvalidOperationException) { return false; }
-    }
-
-    /// <summary>Runs <paramref name="work"/> and yields its messages and prompts on the calling thread
-    /// until it ends; then the caller reads the task's result.</summary>
-    public IEnumerable<object> Drain(Task work)
-    {
-        work.ContinueWith(_ => _items.CompleteAdding(), TaskScheduler.Default);
-        return _items.GetConsumingEnumerable();
-    }
 }

@@ -1,61 +1,58 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using OutlookOAuth.Configuration;
+using OutlookOAuth.Pipeline;
 
 namespace OutlookOAuth.Mail;
 
-/// <summary>Something the runner reports: a transcript line of a test, or a finished test.</summary>
-public sealed record ConnectionTestEvent(MailServer Server, TranscriptEntry? Transcript, ConnectionTestResult? Result);
-
 /// <summary>
-/// Tests many servers at once, at most <see cref="ThrottleLimit"/> at a time, and streams transcript lines and results
-/// as they happen through <see cref="Events"/>, so that a single consumer (the cmdlet's pipeline thread) writes them.
-/// Servers can be added while earlier ones run; <see cref="Complete"/> ends the stream once all have finished.
+/// Tests many servers at once, at most <see cref="ThrottleLimit"/> at a time, and writes each finished test (a
+/// <see cref="ConnectionTestOutcome"/>), its transcript lines (verbose, "[server] ...") and the progress to a
+/// <see cref="PipelineChannel"/> as they happen, so that the pipeline thread writes them in the order they finished.
+/// Servers can be added while earlier ones run; <see cref="Complete"/> returns the task of all of them.
+/// The tests stop when the channel's token is cancelled (Ctrl+C, or a pipeline that wants no more).
 /// </summary>
 public sealed class ConnectionTestRunner : IDisposable
 {
+    /// <summary>The progress activity.</summary>
+    public const string Activity = "Testing mail server connections";
+
     readonly ConnectionTester _tester;
+    readonly PipelineChannel _output;
     readonly bool _transcript;
     readonly SemaphoreSlim _slots;
     readonly CancellationTokenSource _cts;
     readonly CancellationToken _token;
-    readonly Channel<ConnectionTestEvent> _channel = Channel.CreateUnbounded<ConnectionTestEvent>(new UnboundedChannelOptions { SingleReader = true });
     readonly List<Task> _tasks = new();
     int _added, _finished;
-    bool _completed;
+    Task? _completion;
 
-    public ConnectionTestRunner(ConnectionTester tester, int throttleLimit, bool transcript = false, CancellationToken cancellationToken = default)
+    public ConnectionTestRunner(ConnectionTester tester, int throttleLimit, PipelineChannel output, bool transcript = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(throttleLimit, 1);
+        ArgumentNullException.ThrowIfNull(output);
         _tester = tester;
+        _output = output;
         _transcript = transcript;
         ThrottleLimit = throttleLimit;
         _slots = new SemaphoreSlim(throttleLimit, throttleLimit);
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(output.Token);
         _token = _cts.Token;
     }
 
     public int ThrottleLimit { get; }
     public int Added => Volatile.Read(ref _added);
     public int Finished => Volatile.Read(ref _finished);
-    public ChannelReader<ConnectionTestEvent> Events => _channel.Reader;
 
     /// <summary>Queues a server; its test starts as soon as a slot is free.</summary>
     public void Add(MailServer server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        if (_completed) throw new InvalidOperationException("The runner has been completed.");
+        if (_completion is not null) throw new InvalidOperationException("The runner has been completed.");
         Interlocked.Increment(ref _added);
         _tasks.Add(Task.Run(() => TestOneAsync(server)));
     }
 
-    /// <summary>No more servers: the event stream ends when the running tests have finished (or were cancelled).</summary>
-    public void Complete()
-    {
-        if (_completed) return;
-        _completed = true;
-        Task.WhenAll(_tasks).ContinueWith(t => _channel.Writer.TryComplete(), TaskScheduler.Default);
-    }
+    /// <summary>No more servers: the task ends when the running tests have finished (or were cancelled).</summary>
+    public Task Complete() => _completion ??= Task.WhenAll(_tasks);
 
     /// <summary>Stops the running tests (their results are not reported).</summary>
     public void Cancel() => _cts.Cancel();
@@ -70,10 +67,13 @@ public sealed class ConnectionTestRunner : IDisposable
         catch (OperationCanceledException) { return; }
         try
         {
-            var sink = _transcript ? new ChannelSink(_channel.Writer, server) : null;
-            var result = await _tester.TestAsync(server, sink, ct).ConfigureAwait(false);
-            Interlocked.Increment(ref _finished);
-            _channel.Writer.TryWrite(new ConnectionTestEvent(server, null, result));
+            var transcript = _transcript ? _output.Transcript($"[{server.Name}] ") : null;
+            var result = await _tester.TestAsync(server, transcript, ct).ConfigureAwait(false);
+            var finished = Interlocked.Increment(ref _finished);
+            _output.Output(new ConnectionTestOutcome(server, result));
+            var added = Added;
+            _output.Progress(new PipelineProgress(Activity, $"{finished} of {added} servers tested")
+                { PercentComplete = Math.Min(100, 100 * finished / Math.Max(1, added)), CurrentOperation = result.ToString() });
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         finally
@@ -82,27 +82,38 @@ public sealed class ConnectionTestRunner : IDisposable
         }
     }
 
-    /// <summary>Tests <paramref name="servers"/> with at most <paramref name="throttleLimit"/> at once and yields the
-    /// results in the order they finish.</summary>
-    public static async IAsyncEnumerable<ConnectionTestResult> RunAsync(ConnectionTester tester, IEnumerable<MailServer> servers, int throttleLimit,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Tests <paramref name="servers"/> with at most <paramref name="throttleLimit"/> at once; the results in the
+    /// order they finished.</summary>
+    public static async Task<IReadOnlyList<ConnectionTestResult>> RunAsync(ConnectionTester tester, IEnumerable<MailServer> servers, int throttleLimit,
+        CancellationToken cancellationToken = default)
     {
-        using var runner = new ConnectionTestRunner(tester, throttleLimit, false, cancellationToken);
+        using var channel = new PipelineChannel(cancellationToken);
+        using var runner = new ConnectionTestRunner(tester, throttleLimit, channel);
         foreach (var server in servers) runner.Add(server);
-        runner.Complete();
-        await foreach (var e in runner.Events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            if (e.Result is not null) yield return e.Result;
+        var all = runner.Complete();
+        var results = new Results();
+        await Task.Run(() => channel.Drain(results, all), CancellationToken.None).ConfigureAwait(false);
+        await all.ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return results.List;
     }
 
     public void Dispose()
     {
         _cts.Cancel();
-        Complete();
         _cts.Dispose();
     }
 
-    sealed class ChannelSink(ChannelWriter<ConnectionTestEvent> writer, MailServer server) : ITranscriptSink
+    /// <summary>Collects the results of <see cref="RunAsync"/>; the rest is dropped.</summary>
+    sealed class Results : IPipelineWriter
     {
-        public void Write(TranscriptEntry entry) => writer.TryWrite(new ConnectionTestEvent(server, entry, null));
+        public List<ConnectionTestResult> List { get; } = new();
+        public bool WriteObject(object value) { List.Add(((ConnectionTestOutcome)value).Result); return true; }
+        public void WriteError(OutlookOAuthException exception, object? target) { }
+        public void WriteVerbose(string text) { }
+        public void WriteWarning(string text) { }
+        public void WriteInformation(object data, IReadOnlyList<string> tags) { }
+        public void WriteProgress(PipelineProgress progress) { }
+        public bool TryAsk(PipelinePrompt prompt, out string? answer) { answer = null; return false; }
     }
 }

@@ -27,10 +27,6 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
     /// <summary>Prove each token with a real refresh (network) instead of reading its stored state.</summary>
     [Parameter] public SwitchParameter Refresh { get; set; }
 
-    readonly CancellationTokenSource _stop = new();
-
-    protected override void StopProcessing() => _stop.Cancel();
-
     protected override void ProcessRecord()
     {
         var config = LoadConfiguration(mustExist: true);
@@ -44,8 +40,8 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
             copy.TokenStatus = tokens?.GetStatus(copy) ?? TokenStatusService.StatusWithoutStore(copy);
             if (Refresh && copy.UsesOutlookOAuth && copy.TokenStatus != TokenStatus.Missing)
             {
-                try { copy.TokenStatus = tokens!.RefreshAsync(copy, _stop.Token).GetAwaiter().GetResult(); }
-                catch (OAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteFailure(e, copy); }
+                try { copy.TokenStatus = RunInBackground((_, ct) => tokens!.RefreshAsync(copy, ct)); }
+                catch (OutlookOAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteFailure(e, copy); }
             }
             WriteObject(copy);
         }

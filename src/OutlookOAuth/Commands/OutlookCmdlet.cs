@@ -7,7 +7,7 @@ namespace OutlookOAuth.Commands;
 
 /// <summary>Base of every OutlookOAuth cmdlet: the -ConfigPath parameter and error helpers.
 /// Rules live in OutlookOAuth.Core; cmdlets only bind, confirm and write.</summary>
-public abstract class OutlookCmdlet : PSCmdlet
+public abstract partial class OutlookCmdlet : PSCmdlet
 {
     /// <summary>The YAML configuration file. Default: $env:OUTLOOKOAUTH_CONFIG, else the per-user file.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]

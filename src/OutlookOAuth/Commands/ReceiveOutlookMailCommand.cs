@@ -1,8 +1,8 @@
 using System.Management.Automation;
-using System.Runtime.ExceptionServices;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Mail;
 using OutlookOAuth.Mail.Receiving;
+using OutlookOAuth.Pipeline;
 
 namespace OutlookOAuth.Commands;
 
@@ -18,7 +18,7 @@ namespace OutlookOAuth.Commands;
 /// <example><code>Get-OutlookMailServer -Direction Incoming | Receive-OutlookMail -Peek -All -Since (Get-Date).AddDays(-1)</code><para>Lists the last day's mail of every incoming server without changing anything.</para></example>
 [Cmdlet(VerbsCommunications.Receive, "OutlookMail", DefaultParameterSetName = "Name", SupportsShouldProcess = true)]
 [OutputType(typeof(ReceivedMessage))]
-public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
+public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
 {
     /// <summary>Incoming server objects, e.g. from Get-OutlookMailServer.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
@@ -54,8 +54,6 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
     /// <summary>Limit of each network step, in seconds.</summary>
     [Parameter] [ValidateRange(1, 600)] public int TimeoutSeconds { get; set; } = 30;
 
-    readonly CancellationTokenSource _stop = new();
-    readonly TranscriptQueue _transcript = new();
     MailReceiver? _receiver;
     bool _verbose;
 
@@ -93,89 +91,37 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet, IDisposable
         if (!Peek && !ShouldProcess($"{server.Name} ({server.Username}, folder {Folder})",
                 MoveTo is null ? "Receive mail and mark it read" : $"Receive mail and move it to '{MoveTo}'"))
             return;
-        var sink = new Sink(this, server);
         try
         {
-            var summary = _receiver!.Receive(server, options, sink, _verbose ? _transcript : null, _stop.Token);
-            FlushTranscript(server);
-            if (summary.UidValidityChanged)
-                WriteWarning($"The folder '{summary.Folder}' of '{server.Name}' was rebuilt on the server (UIDVALIDITY changed) while receiving; " +
-                             "messages not yet marked read stay unread and come again next time.");
-            WriteVerbose($"[{server.Name}] {summary.Delivered} of {summary.Found} messages received, {summary.Committed} marked read{(MoveTo is null ? "" : " and moved")}, {summary.Failed} failed.");
+            // In the background, while this thread writes what it hands on: a message counts as accepted only once
+            // WriteObject returned for it (PipelineReceiveSink waits for that), so a later command that throws, or
+            // Select-Object -First, loses nothing.
+            RunInBackground((channel, ct) =>
+            {
+                var summary = _receiver!.Receive(server, options, new PipelineReceiveSink(channel),
+                    _verbose ? channel.Transcript($"[{server.Name}] ") : null, ct);
+                if (summary.UidValidityChanged)
+                    channel.Warning($"The folder '{summary.Folder}' of '{server.Name}' was rebuilt on the server (UIDVALIDITY changed) while receiving; " +
+                                    "messages not yet marked read stay unread and come again next time.");
+                channel.Verbose($"[{server.Name}] {summary.Delivered} of {summary.Found} messages received, {summary.Committed} marked read{(MoveTo is null ? "" : " and moved")}, {summary.Failed} failed.");
+                return Task.FromResult(summary);
+            });
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested) { return; }
         catch (OutlookOAuthException e)
         {
-            FlushTranscript(server);
             WriteFailure(e, server);
         }
         finally
         {
             WriteProgressDone();
         }
-        // The pipeline asked to stop after accepting a message (Select-Object -First): let it stop.
-        if (sink.Stopped is { } stopped) ExceptionDispatchInfo.Throw(stopped);
-    }
-
-    protected override void StopProcessing() => _stop.Cancel();
-
-    public void Dispose() => _stop.Dispose();
-
-    void FlushTranscript(IncomingMailServer server)
-    {
-        while (_transcript.TryDequeue(out var entry)) WriteVerbose($"[{server.Name}] {entry}");
     }
 
     void WriteProgressDone()
     {
-        if (_stop.IsCancellationRequested) return;
-        try { WriteProgress(new ProgressRecord(1, "Receiving mail", "Done") { RecordType = ProgressRecordType.Completed }); }
+        if (Cancellation.IsCancellationRequested) return;
+        try { WriteProgress(new PipelineProgress(PipelineReceiveSink.Activity, "Done") { Completed = true }); }
         catch (PipelineStoppedException) { }
-    }
-
-    /// <summary>Writes the receiver's results to the pipeline (on the pipeline thread: <see cref="MailReceiver.Receive"/> calls it there).
-    /// WriteObject returns only after every later command of a streaming pipeline has processed the object, so returning normally
-    /// is what makes a message safe to mark read.</summary>
-    sealed class Sink(ReceiveOutlookMailCommand cmdlet, IncomingMailServer server) : IReceiveSink
-    {
-        /// <summary>Set when a later command (Select-Object -First) stopped the pipeline after processing a message.</summary>
-        public Exception? Stopped { get; private set; }
-
-        public bool Deliver(ReceivedMessage message)
-        {
-            cmdlet.FlushTranscript(server);
-            try
-            {
-                cmdlet.WriteObject(message);
-                return true;
-            }
-            // Select-Object -First N stops its upstream after it passed the object on: WriteObject then throws
-            // PipelineStoppedException while the pipeline itself is not stopping (no Ctrl+C, StopProcessing not called). The
-            // object was processed; the rest must stay. Ctrl+C (Stopping) or a downstream error means it was not processed.
-            catch (PipelineStoppedException e) when (!cmdlet.Stopping && !cmdlet._stop.IsCancellationRequested)
-            {
-                Stopped = e;
-                return false;
-            }
-        }
-
-        public void Failed(MessageReceiveException error)
-        {
-            cmdlet.FlushTranscript(server);
-            cmdlet.WriteFailure(error, error.Partial);
-        }
-
-        long _lastProgress;
-
-        public void Progress(ReceiveProgress p)
-        {
-            // At most four progress records a second (a record per message costs more than receiving it).
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (p.Done != 0 && p.Done != p.Total && System.Diagnostics.Stopwatch.GetElapsedTime(_lastProgress, now) < TimeSpan.FromMilliseconds(250)) return;
-            _lastProgress = now;
-            var record = new ProgressRecord(1, "Receiving mail", $"{p.Server} ({p.Folder}): {p.Done} of {p.Total} messages, {p.Committed} marked read")
-                { PercentComplete = p.Total == 0 ? 100 : Math.Min(100, 100 * p.Done / p.Total) };
-            cmdlet.WriteProgress(record);
-        }
     }
 }

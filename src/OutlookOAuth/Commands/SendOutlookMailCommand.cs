@@ -2,6 +2,7 @@ using System.Management.Automation;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Identity;
 using OutlookOAuth.Mail;
+using OutlookOAuth.Pipeline;
 using OutlookOAuth.Security;
 using OutlookOAuth.Selection;
 using OutlookOAuth.Sending;
@@ -23,7 +24,7 @@ namespace OutlookOAuth.Commands;
 /// <example><code>Get-ChildItem ./outbox/*.eml | Send-OutlookMail -WhatIf</code><para>Shows the server, From and envelope of each saved message and sends nothing.</para></example>
 [Cmdlet(VerbsCommunications.Send, "OutlookMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MailSendResult))]
-public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
+public sealed class SendOutlookMailCommand : OutlookCmdlet
 {
     /// <summary>The sender: an address or "Display Name" &lt;address&gt;. For a message or .eml file, its From header when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -89,18 +90,16 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     [Parameter(ValueFromPipeline = true, DontShow = true)]
     public PSObject? InputObject { get; set; }
 
-    readonly CancellationTokenSource _stop = new();
-    readonly TranscriptQueue _verbose = new();
     readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+    const string Activity = "Sending mail";
     MailSender? _sender;
     int _sent, _failed;
-    long _progressAt = Environment.TickCount64;
 
     protected override void BeginProcessing()
     {
         var connector = new MailClientConnector(new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = LoadCertificateTrust() });
         _sender = new MailSender(Contexts, connector,
-            new MailSendOptions { MessagesPerMinute = MessagesPerMinute }, VerboseRequested ? _verbose : null) { Log = _verbose.Add };
+            new MailSendOptions { MessagesPerMinute = MessagesPerMinute }, VerboseRequested ? Background.Transcript() : null) { Log = Background.Verbose };
     }
 
     protected override void ProcessRecord()
@@ -119,35 +118,27 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
             if (!ShouldProcess(mail.Describe(), "Send")) return;
             try
             {
-                var result = _sender!.SendAsync(mail, _stop.Token).GetAwaiter().GetResult();
+                var result = RunInBackground((_, ct) => _sender!.SendAsync(mail, ct));
                 _sent++;
-                Flush();
                 WriteObject(result);
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
-            catch (OutlookOAuthException e) { Flush(); Fail(e, target); }
+            catch (OperationCanceledException) when (Cancellation.IsCancellationRequested) { return; }
+            catch (OutlookOAuthException e) { Fail(e, target); }
         }
-        // Progress at most 4 times a second: rendering it for every message of a fast pipeline costs more than the send.
-        if (Environment.TickCount64 - _progressAt >= 250)
-        {
-            _progressAt = Environment.TickCount64;
-            WriteProgress(new ProgressRecord(1, "Sending mail", $"{_sent} sent, {_failed} failed") { CurrentOperation = mail.MessageId });
-        }
+        WriteProgress(new PipelineProgress(Activity, $"{_sent} sent, {_failed} failed") { CurrentOperation = mail.MessageId });
     }
 
     protected override void EndProcessing()
     {
-        _sender?.Dispose();
-        Flush();
-        WriteProgress(new ProgressRecord(1, "Sending mail", "Done") { RecordType = ProgressRecordType.Completed });
+        _sender?.Dispose(); // QUIT on each connection: its transcript is written next
+        PumpBackground();
+        WriteProgress(new PipelineProgress(Activity, "Done") { Completed = true });
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
-
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _sender?.Dispose();
-        _stop.Dispose();
+        if (disposing) _sender?.Dispose();
+        base.Dispose(disposing);
     }
 
     MailRequest Request(PSObject? row)
@@ -177,11 +168,6 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet, IDisposable
     {
         LoadConfiguration(); // a file that cannot be read stops the command
         return Context.Senders;
-    }
-
-    void Flush()
-    {
-        while (_verbose.TryDequeue(out var line)) WriteVerbose(line);
     }
 
     void Fail(OutlookOAuthException e, object target)

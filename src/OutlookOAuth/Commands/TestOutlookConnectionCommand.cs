@@ -12,7 +12,7 @@ namespace OutlookOAuth.Commands;
 /// <example><code>if (-not (Test-OutlookConnection -Name notifications@example.com -Quiet)) { throw 'mail is down' }</code><para>A runbook check.</para></example>
 [Cmdlet(VerbsDiagnostic.Test, "OutlookConnection", DefaultParameterSetName = "InputObject")]
 [OutputType(typeof(ConnectionTestResult), typeof(bool))]
-public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
+public sealed class TestOutlookConnectionCommand : OutlookCmdlet
 {
     /// <summary>Server objects, e.g. from Get-OutlookMailServer or New-OutlookMailServer.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
@@ -41,14 +41,13 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
     /// <summary>Output only $true or $false per server.</summary>
     [Parameter] public SwitchParameter Quiet { get; set; }
 
-    readonly CancellationTokenSource _stop = new();
     ConnectionTestRunner? _runner;
 
     protected override void BeginProcessing()
     {
         var options = new ConnectionTestOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Recipient = Recipient, Trust = LoadCertificateTrust() };
         var tester = new ConnectionTester(Contexts, options);
-        _runner = new ConnectionTestRunner(tester, ThrottleLimit, transcript: true, _stop.Token);
+        _runner = new ConnectionTestRunner(tester, ThrottleLimit, Background, transcript: true);
     }
 
     protected override void ProcessRecord()
@@ -59,45 +58,35 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet, IDisposable
             copy.ConfigPath ??= Context.Path;
             _runner!.Add(copy);
         }
-        Drain(wait: false);
+        PumpBackground();
     }
 
     protected override void EndProcessing()
     {
-        _runner!.Complete();
-        Drain(wait: true);
-        WriteProgress(new ProgressRecord(1, "Testing mail server connections", "Done") { RecordType = ProgressRecordType.Completed });
+        var all = _runner!.Complete();
+        PumpBackground(all);
+        if (all.IsCompleted) all.GetAwaiter().GetResult(); // a test that threw is a bug: it propagates
+        WriteProgress(new Pipeline.PipelineProgress(ConnectionTestRunner.Activity, "Done") { Completed = true });
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
-
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _runner?.Dispose();
-        _stop.Dispose();
+        if (disposing) _runner?.Dispose();
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Writes a finished test: the result (or only $true/$false with -Quiet), and an error when it failed.</summary>
+    protected override void WriteBackgroundOutput(object value)
+    {
+        if (value is not ConnectionTestOutcome outcome)
+        {
+            base.WriteBackgroundOutput(value);
+            return;
+        }
+        var result = outcome.Result;
+        WriteObject(Quiet ? result.Success : result);
+        if (result.ToException() is { } failure && !Quiet) WriteFailure(failure, outcome.Server);
     }
 
     IEnumerable<MailServer> Lookup() => MatchServers(LoadConfiguration(), Name, Direction);
-
-    /// <summary>Writes what the runner reported, on the pipeline thread; with <paramref name="wait"/> until all finished.</summary>
-    void Drain(bool wait)
-    {
-        var events = _runner!.Events;
-        while (true)
-        {
-            while (events.TryRead(out var e))
-            {
-                if (e.Transcript is { } line) WriteVerbose($"[{e.Server.Name}] {line}");
-                if (e.Result is not { } result) continue;
-                WriteObject(Quiet ? result.Success : result);
-                if (result.ToException() is { } failure && !Quiet) WriteFailure(failure, e.Server);
-                var status = $"{_runner.Finished} of {_runner.Added} servers tested";
-                WriteProgress(new ProgressRecord(1, "Testing mail server connections", status)
-                    { PercentComplete = Math.Min(100, 100 * _runner.Finished / Math.Max(1, _runner.Added)), CurrentOperation = result.ToString() });
-            }
-            if (!wait) return;
-            try { if (!events.WaitToReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult()) return; }
-            catch (OperationCanceledException) { return; }
-        }
-    }
 }

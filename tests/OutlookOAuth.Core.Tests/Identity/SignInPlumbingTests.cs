@@ -98,30 +98,4 @@ public sealed class SignInPlumbingTests : IDisposable
         Assert.False(launch.Started);
         Assert.Contains("/nonexistent/browser", launch.Reason);
     }
-
-    [Fact]
-    public async Task The_interaction_queue_delivers_messages_and_prompts_on_the_draining_thread()
-    {
-        var queue = new InteractionQueue();
-        var work = Task.Run(async () =>
-        {
-            queue.Notify(new SignInMessage(SignInMessageKind.DeviceCode, "enter ABC", "https://x/devicelogin", "ABC"));
-            var pasted = await queue.ReadRedirectAsync("Redirected URL", default);
-            queue.Notify(new SignInMessage(SignInMessageKind.BrowserOpened, "done " + pasted));
-            return pasted;
-        });
-        var thread = Environment.CurrentManagedThreadId;
-        var seen = new List<string>();
-        foreach (var item in queue.Drain(work))
-        {
-            Assert.Equal(thread, Environment.CurrentManagedThreadId);
-            switch (item)
-            {
-                case SignInMessage m: seen.Add(m.Text); break;
-                case PromptRequest p: seen.Add("prompt:" + p.Prompt); p.Complete("https://odoo.example.com/cb?code=1"); break;
-            }
-        }
-        Assert.Equal(new[] { "enter ABC", "prompt:Redirected URL", "done https://odoo.example.com/cb?code=1" }, seen);
-        Assert.Equal("https://odoo.example.com/cb?code=1", await work);
-    }
 }

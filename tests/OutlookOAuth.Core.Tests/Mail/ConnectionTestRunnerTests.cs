@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Mail;
+using OutlookOAuth.Pipeline;
+using OutlookOAuth.Tests.Pipeline;
 using Xunit;
 
 namespace OutlookOAuth.Tests.Mail;
@@ -23,14 +25,14 @@ public class ConnectionTestRunnerTests
         await c.ReadLineAsync();
     });
 
+    static string NameOf(object output) => ((ConnectionTestOutcome)output).Result.Name;
+
     [Fact]
     public async Task Never_more_than_the_throttle_limit_at_once_and_the_limit_is_used()
     {
         await using var server = SlowRefusing(150);
         var servers = Enumerable.Range(0, 12).Select(i => Server(server, "s" + i)).ToList();
-        var results = new List<ConnectionTestResult>();
-        await foreach (var r in ConnectionTestRunner.RunAsync(Tester(), servers, throttleLimit: 3))
-            results.Add(r);
+        var results = await ConnectionTestRunner.RunAsync(Tester(), servers, throttleLimit: 3);
         Assert.Equal(12, results.Count);
         Assert.Equal(servers.Select(s => s.Name).Order(), results.Select(r => r.Name).Order());
         Assert.All(results, r => Assert.Equal("ConnectionRejected", r.ErrorId));
@@ -42,73 +44,98 @@ public class ConnectionTestRunnerTests
     {
         await using var slow = SlowRefusing(6000);
         await using var fast = SlowRefusing(0);
-        using var runner = new ConnectionTestRunner(Tester(), throttleLimit: 4);
+        using var channel = new PipelineChannel();
+        using var runner = new ConnectionTestRunner(Tester(), throttleLimit: 4, channel);
         runner.Add(Server(slow, "slow"));
         foreach (var i in Enumerable.Range(0, 3)) runner.Add(Server(fast, "fast" + i));
-        runner.Complete();
-        var order = new List<string>();
         var watch = Stopwatch.StartNew();
         TimeSpan? firstAt = null;
-        await foreach (var e in runner.Events.ReadAllAsync())
-            if (e.Result is { } r)
-            {
-                firstAt ??= watch.Elapsed;
-                order.Add(r.Name);
-            }
+        var writer = new RecordingWriter { OnObject = _ => { firstAt ??= watch.Elapsed; return true; } };
+        var all = runner.Complete();
+        await Task.Run(() => channel.Drain(writer, all));
+        var order = writer.Objects.Select(NameOf).ToList();
         Assert.Equal("slow", order[^1]);
         Assert.Equal(4, order.Count);
         Assert.True(firstAt < TimeSpan.FromSeconds(4), $"first result after {firstAt}"); // long before the slow one (6 s)
         Assert.Equal(4, runner.Finished);
+        Assert.Matches("^[1-4] of 4 servers tested$", writer.Progress[0].Status); // the first (throttled) progress record
     }
 
     [Fact]
     public async Task Transcript_lines_travel_with_the_server_they_belong_to()
     {
         await using var server = SlowRefusing(0);
-        using var runner = new ConnectionTestRunner(Tester(), throttleLimit: 2, transcript: true);
+        using var channel = new PipelineChannel();
+        using var runner = new ConnectionTestRunner(Tester(), throttleLimit: 2, channel, transcript: true);
         runner.Add(Server(server, "one"));
         runner.Add(Server(server, "two"));
-        runner.Complete();
-        var events = new List<ConnectionTestEvent>();
-        await foreach (var e in runner.Events.ReadAllAsync()) events.Add(e);
+        var writer = new RecordingWriter();
+        var all = runner.Complete();
+        await Task.Run(() => channel.Drain(writer, all));
+        var lines = writer.Lines.ToList();
         foreach (var name in new[] { "one", "two" })
         {
-            var mine = events.Where(e => e.Server.Name == name).ToList();
-            Assert.Contains(mine, e => e.Transcript?.Text == "554 5.3.2 fixture busy");
-            Assert.NotNull(mine[^1].Result); // the result comes after the server's transcript
+            var refusal = lines.FindIndex(l => l.StartsWith($"verbose:[{name}] ") && l.EndsWith("554 5.3.2 fixture busy"));
+            var result = lines.FindIndex(l => l.StartsWith("output:") && l.Contains(name));
+            Assert.True(refusal >= 0, string.Join("\n", lines));
+            Assert.True(result > refusal, string.Join("\n", lines)); // the result comes after the server's transcript
         }
     }
 
     [Fact]
-    public async Task Cancel_ends_the_stream_promptly_without_results()
+    public async Task Cancel_ends_the_tests_promptly_without_results()
     {
         await using var server = new ScriptedServer(c => c.StallAsync());
-        using var runner = new ConnectionTestRunner(Tester(timeout: 60), throttleLimit: 2);
+        using var channel = new PipelineChannel();
+        using var runner = new ConnectionTestRunner(Tester(timeout: 60), throttleLimit: 2, channel);
         foreach (var i in Enumerable.Range(0, 5)) runner.Add(Server(server, "s" + i));
-        runner.Complete();
+        var all = runner.Complete();
         await Task.Delay(200);
         var watch = Stopwatch.StartNew();
         runner.Cancel();
-        var results = 0;
-        await foreach (var e in runner.Events.ReadAllAsync().WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token))
-            if (e.Result is not null) results++;
-        Assert.Equal(0, results);
+        var writer = new RecordingWriter();
+        await Task.Run(() => channel.Drain(writer, all));
+        Assert.Empty(writer.Objects);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}"); // not the 60 s timeout
+    }
+
+    [Fact]
+    public async Task Stopping_the_pipeline_stops_the_tests_promptly()
+    {
+        await using var server = new ScriptedServer(c => c.StallAsync());
+        using var stop = new CancellationTokenSource();
+        using var channel = new PipelineChannel(stop.Token);
+        using var runner = new ConnectionTestRunner(Tester(timeout: 60), throttleLimit: 2, channel);
+        foreach (var i in Enumerable.Range(0, 5)) runner.Add(Server(server, "s" + i));
+        var all = runner.Complete();
+        await Task.Delay(200);
+        var watch = Stopwatch.StartNew();
+        stop.Cancel(); // Ctrl+C: StopProcessing
+        var writer = new RecordingWriter();
+        await Task.Run(() => channel.Drain(writer, all));
+        Assert.True(all.IsCompleted);
+        Assert.Empty(writer.Objects);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
     }
 
     [Fact]
     public async Task Servers_can_be_added_while_others_run()
     {
         await using var server = SlowRefusing(0);
-        using var runner = new ConnectionTestRunner(Tester(), throttleLimit: 1);
+        using var channel = new PipelineChannel();
+        using var runner = new ConnectionTestRunner(Tester(), throttleLimit: 1, channel);
+        var writer = new RecordingWriter();
         runner.Add(Server(server, "first"));
-        var first = await runner.Events.ReadAsync();
-        while (first.Result is null) first = await runner.Events.ReadAsync();
+        var deadline = Stopwatch.StartNew();
+        while (writer.Objects.Count == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+            channel.Drain(writer);
+        }
         runner.Add(Server(server, "second"));
-        runner.Complete();
-        var names = new List<string>();
-        await foreach (var e in runner.Events.ReadAllAsync()) if (e.Result is { } r) names.Add(r.Name);
-        Assert.Equal(["second"], names);
+        var all = runner.Complete();
+        await Task.Run(() => channel.Drain(writer, all));
+        Assert.Equal(["first", "second"], writer.Objects.Select(NameOf));
         Assert.Throws<InvalidOperationException>(() => runner.Add(Server(server, "late")));
     }
 }

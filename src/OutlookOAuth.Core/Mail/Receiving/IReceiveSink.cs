@@ -1,7 +1,7 @@
 namespace OutlookOAuth.Mail.Receiving;
 
-/// <summary>Where <see cref="MailReceiver.Receive"/> hands its results, on the calling thread (so a cmdlet can write them to the
-/// pipeline directly).</summary>
+/// <summary>Where <see cref="MailReceiver.Receive"/> hands its results, on the calling thread (the cmdlet's is
+/// <see cref="PipelineReceiveSink"/>).</summary>
 public interface IReceiveSink
 {
     /// <summary>Hands a message on. Returning normally makes it safe (it is flagged \Seen or moved at the next commit); an

@@ -18,7 +18,8 @@ namespace OutlookOAuth.Mail.Receiving;
 /// UID STORE (and one UID MOVE) per batch. A sink that throws leaves that message and every later one unseen.
 /// </summary>
 /// <remarks><see cref="Receive"/> is synchronous on purpose: it blocks on the network on the caller's thread, so the sink
-/// runs on that thread (a cmdlet writes to the pipeline from it, and the downstream commands run inside that call).</remarks>
+/// runs on that thread and may block there (the cmdlet's <see cref="PipelineReceiveSink"/> waits until the pipeline thread
+/// has written the message and the downstream commands have processed it).</remarks>
 public sealed class MailReceiver
 {
     /// <summary>Time allowed to flag what was already accepted when the receive ends by an exception or Ctrl+C.</summary>
