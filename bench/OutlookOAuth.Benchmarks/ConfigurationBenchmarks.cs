@@ -44,9 +44,9 @@ public class ConfigurationBenchmarks
     [Benchmark]
     public int Load() => new ConfigurationStore(_bigFile).Load().OutgoingServers.Count;
 
-    /// <summary>The same text through YamlDotNet's parser (what every file outside the module's subset takes).</summary>
+    /// <summary>The same text parsed from memory (the strict reader on YamlDotNet, without the disk read).</summary>
     [Benchmark]
-    public int ParseWithYamlDotNet() => ConfigurationSerializer.Parse(_text, _bigFile, allowFastPath: false).OutgoingServers.Count;
+    public int Parse() => ConfigurationSerializer.Parse(_text, _bigFile).OutgoingServers.Count;
 
     /// <summary>Serialize and atomically replace the file (temp file, flush to disk, rename).</summary>
     [Benchmark]
