@@ -4,9 +4,11 @@ using System.Net.Sockets;
 namespace OutlookOAuth.Identity;
 
 /// <summary>Receives the authorization redirect on <c>http://localhost:&lt;port&gt;/&lt;path&gt;</c>
-/// (Entra ignores the port of loopback redirect URIs) with <see cref="HttpListener"/>, as MSAL does: prefixes for
-/// localhost, 127.0.0.1 and, when it can, [::1]; answers GET (response_mode=query) and POST (form_post) on the path,
-/// 404 on other paths (a browser's favicon), 400 on the path without a response; idle connections are the listener's.</summary>
+/// (Entra ignores the port of loopback redirect URIs) with <see cref="HttpListener"/>, as MSAL does. It listens on
+/// 127.0.0.1 for the hosts localhost and 127.0.0.1 (the managed HttpListener of Linux and macOS takes no [::1] prefix;
+/// a browser that tries ::1 for localhost first falls back to 127.0.0.1). Answers GET (response_mode=query) and POST
+/// (form_post) on the path, 404 on other paths (a browser's favicon), 400 on the path without a response; idle
+/// connections are the listener's to time out.</summary>
 public sealed class LoopbackRedirectListener : IAsyncDisposable
 {
     readonly HttpListener _listener;
@@ -64,7 +66,7 @@ public sealed class LoopbackRedirectListener : IAsyncDisposable
         finally { probe.Stop(); }
     }
 
-    /// <summary>A started listener on the port for localhost and 127.0.0.1, plus [::1] when IPv6 loopback works.</summary>
+    /// <summary>A started listener on 127.0.0.1:<paramref name="port"/> for the hosts localhost and 127.0.0.1.</summary>
     static HttpListener Listen(int port)
     {
         var listener = new HttpListener { IgnoreWriteExceptions = true };
@@ -73,18 +75,13 @@ public sealed class LoopbackRedirectListener : IAsyncDisposable
         try
         {
             listener.Start();
+            return listener;
         }
         catch
         {
             listener.Close();
             throw;
         }
-        if (Socket.OSSupportsIPv6)
-        {
-            try { listener.Prefixes.Add($"http://[::1]:{port}/"); }
-            catch (Exception e) when (e is HttpListenerException or SocketException) { /* IPv4 only */ }
-        }
-        return listener;
     }
 
     /// <summary>Waits for the redirect; throws <see cref="OperationCanceledException"/> on cancellation
