@@ -245,49 +245,46 @@ internal sealed class ConfigurationReader(IParser parser, string filePath)
         }
     }
 
-    void ReadOutgoingServers(MailServerList<OutgoingMailServer> list)
+    delegate bool FieldReader<in TServer>(TServer server, Scalar key, ref int seen);
+
+    /// <summary>Reads a list of servers: every key is a common one or one of <paramref name="readField"/>'s.</summary>
+    void ReadServers<TServer>(MailServerList<TServer> list, FieldReader<TServer> readField) where TServer : MailServer, new()
     {
         if (!StartServers()) return;
         while (NextServer() is { } item)
         {
-            var server = new OutgoingMailServer();
+            var server = new TServer();
             Mark? nameAt = null;
             var seen = 0;
             while (NextKey(ServerContext) is { } key)
-            {
-                if (ReadCommonField(server, key, ref seen, ref nameAt)) continue;
-                switch (key.Value)
-                {
-                    case "fromFilter": Once(ref seen, DirectionBit, key, ServerContext); server.FromFilter = ReadString("fromFilter") ?? ""; break;
-                    case "encryption": Once(ref seen, DirectionBit << 1, key, ServerContext); server.Encryption = ReadEncryption(); break;
-                    case "authentication": Once(ref seen, DirectionBit << 2, key, ServerContext); server.Authentication = ReadAuthentication(); break;
-                    case "sequence": Once(ref seen, DirectionBit << 3, key, ServerContext); server.Sequence = ReadInt("sequence").Item1; break;
-                    default: throw Unknown(key, ServerContext);
-                }
-            }
+                if (!ReadCommonField(server, key, ref seen, ref nameAt) && !readField(server, key, ref seen)) throw Unknown(key, ServerContext);
             AddServer(list, server, item, nameAt);
         }
     }
 
-    void ReadIncomingServers(MailServerList<IncomingMailServer> list)
+    void ReadOutgoingServers(MailServerList<OutgoingMailServer> list) => ReadServers<OutgoingMailServer>(list, ReadOutgoingField);
+
+    void ReadIncomingServers(MailServerList<IncomingMailServer> list) => ReadServers<IncomingMailServer>(list, ReadIncomingField);
+
+    bool ReadOutgoingField(OutgoingMailServer server, Scalar key, ref int seen)
     {
-        if (!StartServers()) return;
-        while (NextServer() is { } item)
+        switch (key.Value)
         {
-            var server = new IncomingMailServer();
-            Mark? nameAt = null;
-            var seen = 0;
-            while (NextKey(ServerContext) is { } key)
-            {
-                if (ReadCommonField(server, key, ref seen, ref nameAt)) continue;
-                switch (key.Value)
-                {
-                    case "ssl": Once(ref seen, DirectionBit, key, ServerContext); server.Ssl = ReadBool("ssl"); break;
-                    case "priority": Once(ref seen, DirectionBit << 1, key, ServerContext); server.Priority = ReadInt("priority").Item1; break;
-                    default: throw Unknown(key, ServerContext);
-                }
-            }
-            AddServer(list, server, item, nameAt);
+            case "fromFilter": Once(ref seen, DirectionBit, key, ServerContext); server.FromFilter = ReadString("fromFilter") ?? ""; return true;
+            case "encryption": Once(ref seen, DirectionBit << 1, key, ServerContext); server.Encryption = ReadEncryption(); return true;
+            case "authentication": Once(ref seen, DirectionBit << 2, key, ServerContext); server.Authentication = ReadAuthentication(); return true;
+            case "sequence": Once(ref seen, DirectionBit << 3, key, ServerContext); server.Sequence = ReadInt("sequence").Item1; return true;
+            default: return false;
+        }
+    }
+
+    bool ReadIncomingField(IncomingMailServer server, Scalar key, ref int seen)
+    {
+        switch (key.Value)
+        {
+            case "ssl": Once(ref seen, DirectionBit, key, ServerContext); server.Ssl = ReadBool("ssl"); return true;
+            case "priority": Once(ref seen, DirectionBit << 1, key, ServerContext); server.Priority = ReadInt("priority").Item1; return true;
+            default: return false;
         }
     }
 }
