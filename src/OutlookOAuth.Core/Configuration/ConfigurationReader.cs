@@ -231,14 +231,22 @@ internal sealed class ConfigurationReader(IParser parser, string filePath)
     // Bits of the keys of a server mapping: the common ones, then those of one direction.
     const int NameBit = 1, UsernameBit = 2, HostBit = 4, PortBit = 8, ActiveBit = 16, DirectionBit = 32;
 
+    string? _lastHost;
+
+    /// <summary><paramref name="known"/> when it equals <paramref name="value"/>: a 10,000-server file repeats its host,
+    /// and name, username and filter are often one address, so the servers kept share those strings instead of
+    /// holding copies that the garbage collector would have to promote (it is most of what reading costs beyond
+    /// YamlDotNet's scanning).</summary>
+    static string Reuse(string value, string? known) => known is not null && string.Equals(value, known, StringComparison.Ordinal) ? known : value;
+
     /// <summary>Reads a key every server has; false for another key.</summary>
     bool ReadCommonField(MailServer server, Scalar key, ref int seen, ref Mark? nameAt)
     {
         switch (key.Value)
         {
             case "name": Once(ref seen, NameBit, key, ServerContext); nameAt = key.Start; server.Name = ReadRequiredString("name"); return true;
-            case "username": Once(ref seen, UsernameBit, key, ServerContext); server.Username = ReadString("username") ?? ""; return true;
-            case "host": Once(ref seen, HostBit, key, ServerContext); server.HostName = ReadString("host") ?? ""; return true;
+            case "username": Once(ref seen, UsernameBit, key, ServerContext); server.Username = Reuse(ReadString("username") ?? "", server.Name); return true;
+            case "host": Once(ref seen, HostBit, key, ServerContext); server.HostName = _lastHost = Reuse(ReadString("host") ?? "", _lastHost); return true;
             case "port": Once(ref seen, PortBit, key, ServerContext); server.Port = ReadInt("port").Item1; return true;
             case "active": Once(ref seen, ActiveBit, key, ServerContext); server.Active = ReadBool("active"); return true;
             default: return false;
@@ -270,7 +278,7 @@ internal sealed class ConfigurationReader(IParser parser, string filePath)
     {
         switch (key.Value)
         {
-            case "fromFilter": Once(ref seen, DirectionBit, key, ServerContext); server.FromFilter = ReadString("fromFilter") ?? ""; return true;
+            case "fromFilter": Once(ref seen, DirectionBit, key, ServerContext); server.FromFilter = Reuse(ReadString("fromFilter") ?? "", server.Username); return true;
             case "encryption": Once(ref seen, DirectionBit << 1, key, ServerContext); server.Encryption = ReadEncryption(); return true;
             case "authentication": Once(ref seen, DirectionBit << 2, key, ServerContext); server.Authentication = ReadAuthentication(); return true;
             case "sequence": Once(ref seen, DirectionBit << 3, key, ServerContext); server.Sequence = ReadInt("sequence").Item1; return true;
