@@ -3,7 +3,9 @@
     # Loaded first: hooks OutlookOAuth.Core (Dependencies/) into the module's private AssemblyLoadContext before
     # PowerShell loads the cmdlet types.
     NestedModules        = @('OutlookOAuth.Loader.dll')
-    ModuleVersion        = '0.1.0'
+    # Stamped by the build from <ModuleVersion> in Directory.Build.props (the only place the version is written);
+    # out/OutlookOAuth/OutlookOAuth.psd1 carries the real one.
+    ModuleVersion        = '0.0.0'
     GUID                 = '6f7d0f0e-4c1b-4f55-9a43-0b9f3c7d2a61'
     Author               = 'OutlookOAuth contributors'
     CompanyName          = 'OutlookOAuth'

@@ -26,6 +26,18 @@ Describe 'The module manifest' {
         $exported | Should -Contain 'Connect-OutlookAccount'
         $exported | Should -Contain 'Test-OutlookConnection'
     }
+
+    It 'is valid and carries the version of the assemblies (one source: Directory.Build.props, stamped at build)' {
+        $out = Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth'
+        $manifest = Test-ModuleManifest -Path (Join-Path $out 'OutlookOAuth.psd1') -ErrorAction Stop
+        $assembly = [Reflection.AssemblyName]::GetAssemblyName((Join-Path $out 'OutlookOAuth.dll')).Version
+        $core = [Reflection.AssemblyName]::GetAssemblyName((Join-Path $out 'Dependencies' 'OutlookOAuth.Core.dll')).Version
+        $manifest.Version | Should -Not -Be ([version]'0.0.0')
+        $manifest.Version | Should -Be ([version]::new($assembly.Major, $assembly.Minor, $assembly.Build))
+        $core | Should -Be $assembly
+        [xml]$props = Get-Content -Raw (Join-Path $PSScriptRoot '..' 'Directory.Build.props')
+        $manifest.Version | Should -Be ([version]$props.Project.PropertyGroup.ModuleVersion)
+    }
 }
 
 Describe 'Errors of the module' {

@@ -6,6 +6,16 @@ namespace OutlookOAuth.Tests;
 /// configuration writers, a crash in the middle of a save, a token refresh in another process.</summary>
 static class TestProcess
 {
+    /// <summary>Starts the helper without waiting (the caller waits for it to exit).</summary>
+    public static Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "OutlookOAuth.TestProcess.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+        return Process.Start(psi)!;
+    }
+
     public static (int Exit, string Output, string Error) Run(IDictionary<string, string>? environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "OutlookOAuth.TestProcess.dll");

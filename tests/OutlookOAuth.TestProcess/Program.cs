@@ -7,6 +7,7 @@ using OutlookOAuth.Identity;
 //   crash <config>                             adds a server but dies (FailFast) after the new file is written, before the rename
 //   refresh <config> <name> <Outgoing|Incoming> redeems the server's refresh token (as Connect-OutlookAccount -Silent);
 //                                              prints the new expiry, never the token
+//   hold-token-lock <token dir> <user> <seconds> holds the token-store lock of the outgoing server <user> for <seconds>
 var (verb, path) = (args[0], args[1]);
 var store = new ConfigurationStore(path);
 switch (verb)
@@ -40,6 +41,11 @@ switch (verb)
             Console.Error.WriteLine($"{e.ErrorId}: {e.Message}");
             return 1;
         }
+    case "hold-token-lock":
+        var user = args[2];
+        using (new TokenStore(path, TokenStoreProtection.OwnerOnlyFile).Lock(new OutgoingMailServer { Name = user, Username = user }))
+            Thread.Sleep(TimeSpan.FromSeconds(double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)));
+        return 0;
     default:
         Console.Error.WriteLine($"unknown verb {verb}");
         return 2;

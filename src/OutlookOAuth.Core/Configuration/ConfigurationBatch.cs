@@ -10,13 +10,11 @@ public sealed class ConfigurationBatch
 {
     readonly ConfigurationStore _store;
     readonly List<Change> _changes = new();
-    readonly ServerIndex _snapshotIndex;
 
     public ConfigurationBatch(ConfigurationStore store)
     {
         _store = store;
         Snapshot = store.Load();
-        _snapshotIndex = new ServerIndex(Snapshot);
     }
 
     /// <summary>The file as read at the start plus the changes accepted so far.</summary>
@@ -25,7 +23,7 @@ public sealed class ConfigurationBatch
     public string ConfigPath => _store.Path;
 
     /// <summary>The server of that name and direction in the snapshot (a copy), or null.</summary>
-    public MailServer? Find(string name, MailServerDirection direction) => Output(_snapshotIndex.Find(name, direction));
+    public MailServer? Find(string name, MailServerDirection direction) => Output(Lookup(Snapshot, name, direction));
 
     /// <summary>Adds a server (or, with <paramref name="force"/>, updates the existing one of that name).
     /// Returns the server as it will be saved.</summary>
@@ -36,26 +34,26 @@ public sealed class ConfigurationBatch
     /// (a declined -Confirm) drops it. <paramref name="source"/> (the pipeline row) is handed back by <see cref="Save"/>.
     /// Returns the server as it will be saved, or null when it was not recorded.</summary>
     public MailServer? AddServer(ServerSpec spec, bool force, Func<MailServer, ChangeDecision>? decide, object? source) =>
-        Record(new Change(spec.Name ?? spec.Username ?? "", source, (config, index) => AddTo(config, index, spec, force)), decide);
+        Record(new Change(spec.Name ?? spec.Username ?? "", source, config => AddTo(config, spec, force)), decide);
 
     /// <summary>Changes only the given fields of an existing server.</summary>
     public MailServer SetServer(string name, MailServerDirection direction, ServerSpec changes) => SetServer(name, direction, changes, null, null)!;
 
     /// <summary>Changes only the given fields of an existing server, once <paramref name="decide"/> agrees (see <see cref="AddServer(ServerSpec, bool, Func{MailServer, ChangeDecision}?, object?)"/>).</summary>
     public MailServer? SetServer(string name, MailServerDirection direction, ServerSpec changes, Func<MailServer, ChangeDecision>? decide, object? source) =>
-        Record(new Change(name, source, (_, index) => SetIn(index, name, direction, changes)), decide);
+        Record(new Change(name, source, config => SetIn(config, name, direction, changes)), decide);
 
     public MailServer RemoveServer(string name, MailServerDirection direction) => RemoveServer(name, direction, null, null)!;
 
     /// <summary>Removes a server once <paramref name="decide"/> agrees.</summary>
     public MailServer? RemoveServer(string name, MailServerDirection direction, Func<MailServer, ChangeDecision>? decide, object? source) =>
-        Record(new Change(name, source, (config, index) => RemoveFrom(config, index, name, direction)), decide);
+        Record(new Change(name, source, config => RemoveFrom(config, name, direction)), decide);
 
     /// <summary>Sets a system parameter; a null value removes it.</summary>
     public void SetParameter(string name, string? value)
     {
         ServerRules.ValidateParameter(name, value);
-        Record(new Change(name, null, (config, _) => new Prepared(null, () =>
+        Record(new Change(name, null, config => new Prepared(null, () =>
         {
             if (value is null) config.Parameters.Remove(name);
             else config.Parameters[name] = value;
@@ -69,7 +67,7 @@ public sealed class ConfigurationBatch
     MailServer? Record(Change change, Func<MailServer, ChangeDecision>? decide)
     {
         // Validate first, change the snapshot only after the decision: -WhatIf previews exactly what a real run saves.
-        var prepared = change.Prepare(Snapshot, _snapshotIndex);
+        var prepared = change.Prepare(Snapshot);
         var decision = decide is null || prepared.Result is null ? ChangeDecision.Save : decide(Output(prepared.Result)!);
         if (decision == ChangeDecision.Skip) return null;
         prepared.Apply();
@@ -106,12 +104,11 @@ public sealed class ConfigurationBatch
         _store.Update(config =>
         {
             outcomes.Clear();
-            var index = new ServerIndex(config);
             for (var i = 0; i < changes.Count; i++)
             {
                 try
                 {
-                    var prepared = changes[i].Prepare(config, index);
+                    var prepared = changes[i].Prepare(config);
                     prepared.Apply();
                     outcomes.Add(new BatchOutcome(i, changes[i].Source, prepared.Result, null));
                 }
@@ -122,33 +119,35 @@ public sealed class ConfigurationBatch
         return outcomes.Select(o => o.Server is null ? o : o with { Server = Output(o.Server) }).ToList();
     }
 
-    static Prepared AddTo(OutlookConfiguration config, ServerIndex index, ServerSpec spec, bool force)
+    /// <summary>The server of that name in <paramref name="config"/> (its index), the name trimmed as the rules store it.</summary>
+    static MailServer? Lookup(OutlookConfiguration config, string name, MailServerDirection direction) => config.Find(name.Trim(), direction);
+
+    static Prepared AddTo(OutlookConfiguration config, ServerSpec spec, bool force)
     {
         var server = spec.CreateServer();
-        var existing = index.Find(server.Name, server.Direction);
+        var existing = Lookup(config, server.Name, server.Direction);
         if (existing is not null)
         {
             if (!force)
                 throw new ConfigurationValidationException("ServerAlreadyExists", nameof(MailServer.Name),
                     $"An {server.Direction.ToString().ToLowerInvariant()} server named '{existing.Name}' already exists in the configuration. Use -Force to update it, or Set-OutlookMailServer.");
-            return SetIn(index, existing.Name, existing.Direction, spec);
+            return SetIn(config, existing.Name, existing.Direction, spec);
         }
         ServerRules.Normalize(server);
         ServerRules.Validate(server);
-        if (index.Find(server.Name, server.Direction) is not null) // the name changed by trimming
+        if (Lookup(config, server.Name, server.Direction) is not null) // the name changed by trimming
             throw new ConfigurationValidationException("ServerAlreadyExists", nameof(MailServer.Name),
                 $"An {server.Direction.ToString().ToLowerInvariant()} server named '{server.Name}' already exists in the configuration.");
         return new Prepared(server, () =>
         {
             if (server is OutgoingMailServer o) config.OutgoingServers.Add(o);
             else config.IncomingServers.Add((IncomingMailServer)server);
-            index.Add(server);
         });
     }
 
-    static Prepared SetIn(ServerIndex index, string name, MailServerDirection direction, ServerSpec changes)
+    static Prepared SetIn(OutlookConfiguration config, string name, MailServerDirection direction, ServerSpec changes)
     {
-        var existing = index.Find(name, direction) ?? throw NotFound(name, direction);
+        var existing = Lookup(config, name, direction) ?? throw NotFound(name, direction);
         var candidate = existing.Clone();
         changes.ApplyTo(candidate);
         // A username change of an Outlook outgoing server whose filter was just its username keeps them together.
@@ -158,25 +157,19 @@ public sealed class ConfigurationBatch
         ServerRules.Normalize(candidate);
         ServerRules.Validate(candidate);
         var renamed = !string.Equals(candidate.Name, existing.Name, StringComparison.OrdinalIgnoreCase);
-        if (renamed && index.Find(candidate.Name, direction) is not null)
+        if (renamed && Lookup(config, candidate.Name, direction) is not null)
             throw new ConfigurationValidationException("ServerAlreadyExists", nameof(MailServer.Name),
                 $"Cannot rename '{existing.Name}': an {direction.ToString().ToLowerInvariant()} server named '{candidate.Name}' already exists.");
-        return new Prepared(candidate, () =>
-        {
-            var oldName = existing.Name;
-            CopyInto(candidate, existing);
-            if (renamed || oldName != existing.Name) index.Rename(oldName, existing);
-        });
+        return new Prepared(candidate, () => CopyInto(candidate, existing)); // a rename re-indexes the server
     }
 
-    static Prepared RemoveFrom(OutlookConfiguration config, ServerIndex index, string name, MailServerDirection direction)
+    static Prepared RemoveFrom(OutlookConfiguration config, string name, MailServerDirection direction)
     {
-        var existing = index.Find(name, direction) ?? throw NotFound(name, direction);
+        var existing = Lookup(config, name, direction) ?? throw NotFound(name, direction);
         return new Prepared(existing.Clone(), () =>
         {
             if (existing is OutgoingMailServer o) config.OutgoingServers.Remove(o);
             else config.IncomingServers.Remove((IncomingMailServer)existing);
-            index.Remove(existing);
         });
     }
 
@@ -202,23 +195,5 @@ public sealed class ConfigurationBatch
     /// applied to it: <see cref="Apply"/> does that and cannot fail.</summary>
     sealed record Prepared(MailServer? Result, Action Apply);
 
-    sealed record Change(string Target, object? Source, Func<OutlookConfiguration, ServerIndex, Prepared> Prepare);
-}
-
-/// <summary>Servers by (direction, name), case-insensitive: O(1) lookups for large pipelines.</summary>
-sealed class ServerIndex
-{
-    readonly Dictionary<string, MailServer> _outgoing = new(StringComparer.OrdinalIgnoreCase);
-    readonly Dictionary<string, MailServer> _incoming = new(StringComparer.OrdinalIgnoreCase);
-
-    public ServerIndex(OutlookConfiguration config)
-    {
-        foreach (var s in config.AllServers) _ = Map(s.Direction).TryAdd(s.Name, s);
-    }
-
-    Dictionary<string, MailServer> Map(MailServerDirection d) => d == MailServerDirection.Outgoing ? _outgoing : _incoming;
-    public MailServer? Find(string name, MailServerDirection d) => Map(d).GetValueOrDefault(name.Trim());
-    public void Add(MailServer s) => Map(s.Direction)[s.Name] = s;
-    public void Remove(MailServer s) => Map(s.Direction).Remove(s.Name);
-    public void Rename(string oldName, MailServer s) { Map(s.Direction).Remove(oldName); Add(s); }
+    sealed record Change(string Target, object? Source, Func<OutlookConfiguration, Prepared> Prepare);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using OutlookOAuth.Security;
 
@@ -93,20 +92,16 @@ public sealed class ConfigurationStore
         CheckWritable();
         EnsureDirectory();
         using var held = AcquireLock();
-        try
+        CheckWritable();
+        var (config, oldText) = Read();
+        var result = change(config);
+        var newText = ConfigurationSerializer.Serialize(config);
+        if (!string.Equals(newText, oldText, StringComparison.Ordinal))
         {
-            CheckWritable();
-            var (config, oldText) = Read();
-            var result = change(config);
-            var newText = ConfigurationSerializer.Serialize(config);
-            if (!string.Equals(newText, oldText, StringComparison.Ordinal))
-            {
-                try { WriteAtomically(newText); }
-                catch (Exception e) when (e is UnauthorizedAccessException or IOException) { throw ConfigurationAccessException.From(e, Path, "write", write: true); }
-            }
-            return result;
+            try { WriteAtomically(newText); }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException) { throw ConfigurationAccessException.From(e, Path, "write", write: true); }
         }
-        finally { ReleaseOwner(); }
+        return result;
     }
 
     /// <summary>A folder or a read-only file (no write permission bit on Unix, the ReadOnly attribute on Windows) is
@@ -128,83 +123,15 @@ public sealed class ConfigurationStore
         catch (Exception e) when (e is UnauthorizedAccessException or IOException) { throw ConfigurationAccessException.From(e, directory, "create the folder", write: true); }
     }
 
-    /// <summary>Who holds the lock: written beside the lock file by the holder (the lock file itself cannot be read while
-    /// it is locked), removed before the lock is released. Only a hint for the waiting message.</summary>
-    string OwnerPath => LockPath + ".owner";
-
-    void WriteOwner()
-    {
-        try
-        {
-            using var process = Process.GetCurrentProcess();
-            File.WriteAllText(OwnerPath, $"{Environment.ProcessId} {process.ProcessName} {Environment.MachineName}");
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { }
-    }
-
-    void ReleaseOwner()
-    {
-        try { File.Delete(OwnerPath); } catch (Exception e) when (e is UnauthorizedAccessException or IOException) { }
-    }
-
     /// <summary>"process 1234 (pwsh) on host", or null when unknown or no longer running.</summary>
-    internal string? LockHolder()
-    {
-        try
-        {
-            var parts = File.ReadAllText(OwnerPath).Split(' ', 3);
-            if (parts.Length < 2 || !int.TryParse(parts[0], out var pid)) return null;
-            var host = parts.Length > 2 ? parts[2] : "";
-            if (string.Equals(host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
-            {
-                try { using var p = Process.GetProcessById(pid); } catch (ArgumentException) { return null; }
-                return $"process {pid} ({parts[1]})";
-            }
-            return $"process {pid} ({parts[1]}) on {host}";
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { return null; }
-    }
+    internal string? LockHolder() => FileLock.Holder(LockPath);
 
-    // What .NET reports for a file another process has locked: ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION on
-    // Windows, the raw EWOULDBLOCK of flock(LOCK_EX | LOCK_NB) on Unix (11 on Linux, 35 on macOS/BSD). Any other
-    // failure (ENOENT under /proc, EACCES, EROFS) is not a lock and must not wait.
-    static bool IsLockConflict(IOException e) =>
-        e is not FileNotFoundException and not DirectoryNotFoundException &&
-        (OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33 : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35));
-
-    FileStream AcquireLock()
+    FileLock AcquireLock()
     {
-        var watch = Stopwatch.StartNew();
-        var delay = 5;
-        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile.FileMode;
-        var told = false;
-        while (true)
+        try { return FileLock.Acquire(LockPath, Path, LockTimeout, LockWaiting); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            try
-            {
-                var stream = new FileStream(LockPath, options);
-                WriteOwner();
-                return stream;
-            }
-            catch (IOException e) when (IsLockConflict(e) && watch.Elapsed < LockTimeout)
-            {
-                if (!told)
-                {
-                    told = true;
-                    LockWaiting?.Invoke($"Waiting up to {LockTimeout.TotalSeconds:0} s for the lock on '{Path}', held by {LockHolder() ?? "another process"}.");
-                }
-                Thread.Sleep(Random.Shared.Next(delay / 2 + 1, delay + 1));
-                delay = Math.Min(delay * 2, 100);
-            }
-            catch (IOException e) when (IsLockConflict(e))
-            {
-                throw new ConfigurationLockException(Path, watch.Elapsed, LockHolder());
-            }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-            {
-                throw ConfigurationAccessException.From(e, LockPath, "create the lock file", write: true);
-            }
+            throw ConfigurationAccessException.From(e, LockPath, "create the lock file", write: true);
         }
     }
 

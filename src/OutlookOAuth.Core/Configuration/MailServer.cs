@@ -14,7 +14,21 @@ public enum ServerAuthentication { Outlook, Password }
 /// <summary>A mail server of the configuration file. Output objects of the cmdlets are copies.</summary>
 public abstract class MailServer
 {
-    public string Name { get; set; } = "";
+    string _name = "";
+
+    public string Name
+    {
+        get => _name;
+        set
+        {
+            var old = _name;
+            _name = value;
+            if (Owner is not null && !string.Equals(old, value, StringComparison.Ordinal)) Owner.Renamed(this, old);
+        }
+    }
+
+    /// <summary>The list that indexes this server by name (a configuration's), told of renames; copies have none.</summary>
+    internal IMailServerOwner? Owner { get; set; }
     public string Username { get; set; } = "";
     public string HostName { get; set; } = "";
     public int Port { get; set; }
@@ -34,7 +48,15 @@ public abstract class MailServer
     /// <summary>"host:port", for display and messages.</summary>
     public string Endpoint => $"{HostName}:{Port}";
 
-    public MailServer Clone() => (MailServer)MemberwiseClone();
+    public MailServer Clone() => Copy<MailServer>();
+
+    /// <summary>A member-wise copy that belongs to no list.</summary>
+    private protected T Copy<T>() where T : MailServer
+    {
+        var copy = (T)MemberwiseClone();
+        copy.Owner = null;
+        return copy;
+    }
 
     public override string ToString() => $"{Direction} server '{Name}'";
 }
@@ -53,7 +75,7 @@ public sealed class OutgoingMailServer : MailServer
     public int Sequence { get; set; } = 10;
     public override bool UsesOutlookOAuth => Authentication == ServerAuthentication.Outlook;
 
-    public new OutgoingMailServer Clone() => (OutgoingMailServer)MemberwiseClone();
+    public new OutgoingMailServer Clone() => Copy<OutgoingMailServer>();
 }
 
 public sealed class IncomingMailServer : MailServer
@@ -67,5 +89,5 @@ public sealed class IncomingMailServer : MailServer
     public int Priority { get; set; } = 5;
     public override bool UsesOutlookOAuth => true;
 
-    public new IncomingMailServer Clone() => (IncomingMailServer)MemberwiseClone();
+    public new IncomingMailServer Clone() => Copy<IncomingMailServer>();
 }

@@ -39,8 +39,8 @@ public sealed class OutlookConfiguration
     public OutlookApplicationSettings Application { get; set; } = new();
     /// <summary>System parameters such as mail.default.from; saved sorted by key.</summary>
     public SortedDictionary<string, string> Parameters { get; } = new(StringComparer.Ordinal);
-    public List<OutgoingMailServer> OutgoingServers { get; } = new();
-    public List<IncomingMailServer> IncomingServers { get; } = new();
+    public MailServerList<OutgoingMailServer> OutgoingServers { get; } = new();
+    public MailServerList<IncomingMailServer> IncomingServers { get; } = new();
 
     public IEnumerable<MailServer> AllServers =>
         OutgoingServers.Cast<MailServer>().Concat(IncomingServers);
@@ -48,8 +48,9 @@ public sealed class OutlookConfiguration
     public IEnumerable<MailServer> Servers(MailServerDirection direction) =>
         direction == MailServerDirection.Outgoing ? OutgoingServers : IncomingServers;
 
+    /// <summary>The server of that name (case-insensitive) and direction, or null: an index lookup.</summary>
     public MailServer? Find(string name, MailServerDirection direction) =>
-        Servers(direction).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+        direction == MailServerDirection.Outgoing ? OutgoingServers.Find(name) : IncomingServers.Find(name);
 
     public string? GetParameter(string key) => Parameters.TryGetValue(key, out var v) ? v : null;
 }

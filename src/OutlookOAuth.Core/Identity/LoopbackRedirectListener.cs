@@ -1,23 +1,31 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace OutlookOAuth.Identity;
 
 /// <summary>Receives the authorization redirect on <c>http://localhost:&lt;port&gt;/&lt;path&gt;</c>
-/// (Entra ignores the port of loopback redirect URIs). Listens on 127.0.0.1 and, when it can, ::1;
-/// answers GET (response_mode=query) and POST (form_post); ignores other paths and idle connections.</summary>
+/// (Entra ignores the port of loopback redirect URIs) with <see cref="HttpListener"/>, as MSAL does. It listens on
+/// 127.0.0.1 for the hosts localhost and 127.0.0.1 (the managed HttpListener of Linux and macOS takes no [::1] prefix;
+/// a browser that tries ::1 for localhost first falls back to 127.0.0.1). Answers GET (response_mode=query) and POST
+/// (form_post) on the path, 404 on other paths (a browser's favicon), 400 on the path without a response; idle
+/// connections are the listener's to time out.</summary>
 public sealed class LoopbackRedirectListener : IAsyncDisposable
 {
-    readonly List<TcpListener> _listeners = new();
-    readonly CancellationTokenSource _stop = new();
+    readonly HttpListener _listener;
     readonly TaskCompletionSource<AuthorizationResponse> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly string _path;
+    readonly Task _loop;
 
-    LoopbackRedirectListener(string path) => _path = path;
+    LoopbackRedirectListener(HttpListener listener, string path, Uri redirectUri)
+    {
+        _listener = listener;
+        _path = path;
+        RedirectUri = redirectUri;
+        _loop = ServeAsync();
+    }
 
     /// <summary>The redirect URI to send to the authority.</summary>
-    public Uri RedirectUri { get; private set; } = null!;
+    public Uri RedirectUri { get; }
 
     public static bool IsLoopback(Uri uri) =>
         uri.Scheme == Uri.UriSchemeHttp && (uri.IsLoopback || uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase));
@@ -28,32 +36,52 @@ public sealed class LoopbackRedirectListener : IAsyncDisposable
     {
         if (requested is not null && !IsLoopback(requested))
             throw new ArgumentException($"'{requested}' is not an http loopback URI.", nameof(requested));
-        var port = requested is null || requested.IsDefaultPort ? 0 : requested.Port;
+        var fixedPort = requested is null || requested.IsDefaultPort ? 0 : requested.Port;
         var path = requested?.AbsolutePath is { Length: > 0 } p ? p : "/";
-        var listener = new LoopbackRedirectListener(path);
-        var v4 = new TcpListener(IPAddress.Loopback, port);
-        try { v4.Start(); }
-        catch (SocketException e)
+        var host = requested?.Host is { Length: > 0 } h ? h : "localhost";
+        // HttpListener takes no port 0: a free port is found first; another program may take it in between, so a
+        // port the caller did not ask for is tried again a few times.
+        for (var attempt = 1; ; attempt++)
         {
-            throw new OAuthException("LoopbackPortUnavailable", $"Cannot listen on http://localhost:{port}{path} for the sign-in redirect: {e.Message}",
-                "Pass another loopback redirect URI (-RedirectUri http://localhost:<free port>/) or omit the port.");
-        }
-        listener._listeners.Add(v4);
-        port = ((IPEndPoint)v4.LocalEndpoint).Port;
-        if (Socket.OSSupportsIPv6)
-        {
+            var port = fixedPort != 0 ? fixedPort : FreePort();
             try
             {
-                var v6 = new TcpListener(IPAddress.IPv6Loopback, port);
-                v6.Start();
-                listener._listeners.Add(v6);
+                var listener = Listen(port);
+                return new LoopbackRedirectListener(listener, path, new UriBuilder("http", host, port, path).Uri);
             }
-            catch (SocketException) { /* IPv4 only */ }
+            catch (HttpListenerException e) when (fixedPort == 0 && attempt < 5) { _ = e; }
+            catch (HttpListenerException e)
+            {
+                throw new OAuthException("LoopbackPortUnavailable", $"Cannot listen on http://localhost:{port}{path} for the sign-in redirect: {e.Message}",
+                    "Pass another loopback redirect URI (-RedirectUri http://localhost:<free port>/) or omit the port.");
+            }
         }
-        var host = requested?.Host is { Length: > 0 } h ? h : "localhost";
-        listener.RedirectUri = new UriBuilder("http", host, port, path).Uri;
-        foreach (var l in listener._listeners) _ = listener.AcceptLoopAsync(l);
-        return listener;
+    }
+
+    static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        try { return ((IPEndPoint)probe.LocalEndpoint).Port; }
+        finally { probe.Stop(); }
+    }
+
+    /// <summary>A started listener on 127.0.0.1:<paramref name="port"/> for the hosts localhost and 127.0.0.1.</summary>
+    static HttpListener Listen(int port)
+    {
+        var listener = new HttpListener { IgnoreWriteExceptions = true };
+        listener.Prefixes.Add($"http://localhost:{port}/");
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        try
+        {
+            listener.Start();
+            return listener;
+        }
+        catch
+        {
+            listener.Close();
+            throw;
+        }
     }
 
     /// <summary>Waits for the redirect; throws <see cref="OperationCanceledException"/> on cancellation
@@ -68,95 +96,72 @@ public sealed class LoopbackRedirectListener : IAsyncDisposable
         }
     }
 
-    async Task AcceptLoopAsync(TcpListener listener)
+    async Task ServeAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (_listener.IsListening)
         {
-            TcpClient client;
-            try { client = await listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false); }
-            catch (Exception) { return; }
-            _ = HandleAsync(client);
+            HttpListenerContext context;
+            try { context = await _listener.GetContextAsync().ConfigureAwait(false); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+            _ = HandleAsync(context);
         }
     }
 
-    async Task HandleAsync(TcpClient client)
+    async Task HandleAsync(HttpListenerContext context)
     {
-        using (client)
-        using (var cts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+        var request = context.Request;
+        var response = context.Response;
+        try
         {
-            cts.CancelAfter(TimeSpan.FromSeconds(30));
-            try
+            var path = request.Url?.AbsolutePath ?? "";
+            if (!string.Equals(path.TrimEnd('/'), _path.TrimEnd('/'), StringComparison.Ordinal))
             {
-                var stream = client.GetStream();
-                var (method, target, body) = await ReadRequestAsync(stream, cts.Token).ConfigureAwait(false);
-                var path = target.Split('?', 2)[0];
-                if (!string.Equals(path.TrimEnd('/'), _path.TrimEnd('/'), StringComparison.Ordinal))
-                {
-                    await WriteAsync(stream, 404, "Not found.", cts.Token).ConfigureAwait(false);
-                    return;
-                }
-                var response = method == "POST" ? AuthorizationResponse.Parse(body) : AuthorizationResponse.Parse(target.Contains('?') ? target.Split('?', 2)[1] : "");
-                if (response.IsEmpty)
-                {
-                    await WriteAsync(stream, 400, "This address waits for a sign-in response.", cts.Token).ConfigureAwait(false);
-                    return;
-                }
-                var text = response.Error is null
-                    ? "Sign-in received. You can close this window and return to PowerShell."
-                    : "The sign-in failed; PowerShell shows the error. You can close this window.";
-                await WriteAsync(stream, 200, text, cts.Token).ConfigureAwait(false);
-                _result.TrySetResult(response);
+                await WriteAsync(response, 404, "Not found.").ConfigureAwait(false);
+                return;
             }
-            catch (Exception) { /* a broken or idle connection: keep listening */ }
+            AuthorizationResponse received;
+            if (string.Equals(request.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase))
+            {
+                using var body = new StreamReader(request.InputStream, request.ContentEncoding);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                received = AuthorizationResponse.Parse(await body.ReadToEndAsync(timeout.Token).ConfigureAwait(false));
+            }
+            else received = AuthorizationResponse.Parse(request.Url?.Query.TrimStart('?') ?? "");
+            if (received.IsEmpty)
+            {
+                await WriteAsync(response, 400, "This address waits for a sign-in response.").ConfigureAwait(false);
+                return;
+            }
+            var text = received.Error is null
+                ? "Sign-in received. You can close this window and return to PowerShell."
+                : "The sign-in failed; PowerShell shows the error. You can close this window.";
+            await WriteAsync(response, 200, text).ConfigureAwait(false);
+            _result.TrySetResult(received);
         }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            /* a broken connection: keep listening */
+        }
+        finally { response.Abort(); }
     }
 
-    static async Task<(string Method, string Target, string Body)> ReadRequestAsync(NetworkStream stream, CancellationToken ct)
-    {
-        var buffer = new byte[16384];
-        var total = 0;
-        int headerEnd;
-        while ((headerEnd = IndexOf(buffer, total, "\r\n\r\n"u8)) < 0)
-        {
-            if (total == buffer.Length) throw new InvalidDataException("request too large");
-            var n = await stream.ReadAsync(buffer.AsMemory(total), ct).ConfigureAwait(false);
-            if (n == 0) throw new EndOfStreamException();
-            total += n;
-        }
-        var head = Encoding.ASCII.GetString(buffer, 0, headerEnd).Split("\r\n");
-        var requestLine = head[0].Split(' ');
-        if (requestLine.Length < 2) throw new InvalidDataException("bad request line");
-        var length = 0;
-        foreach (var h in head.Skip(1))
-            if (h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = int.Parse(h[15..].Trim());
-        var bodyStart = headerEnd + 4;
-        if (length > buffer.Length - bodyStart) throw new InvalidDataException("body too large");
-        while (total - bodyStart < length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(total), ct).ConfigureAwait(false);
-            if (n == 0) break;
-            total += n;
-        }
-        return (requestLine[0].ToUpperInvariant(), requestLine[1], Encoding.UTF8.GetString(buffer, bodyStart, Math.Max(0, Math.Min(length, total - bodyStart))));
-    }
-
-    static int IndexOf(byte[] buffer, int count, ReadOnlySpan<byte> pattern) => buffer.AsSpan(0, count).IndexOf(pattern);
-
-    static async Task WriteAsync(NetworkStream stream, int status, string text, CancellationToken ct)
+    static async Task WriteAsync(HttpListenerResponse response, int status, string text)
     {
         var html = $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>OutlookOAuth</title></head><body><p>{WebUtility.HtmlEncode(text)}</p></body></html>";
-        var body = Encoding.UTF8.GetBytes(html);
-        var reason = status switch { 200 => "OK", 400 => "Bad Request", _ => "Not Found" };
-        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {body.Length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
-        await stream.WriteAsync(head, ct).ConfigureAwait(false);
-        await stream.WriteAsync(body, ct).ConfigureAwait(false);
+        var body = System.Text.Encoding.UTF8.GetBytes(html);
+        response.StatusCode = status;
+        response.ContentType = "text/html; charset=utf-8";
+        response.Headers["Cache-Control"] = "no-store";
+        response.KeepAlive = false;
+        response.ContentLength64 = body.Length;
+        await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
+        response.Close();
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        foreach (var l in _listeners) l.Stop();
-        _stop.Dispose();
-        return ValueTask.CompletedTask;
+        try { _listener.Stop(); } catch (ObjectDisposedException) { }
+        _listener.Close();
+        try { await _loop.ConfigureAwait(false); } catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { }
     }
 }

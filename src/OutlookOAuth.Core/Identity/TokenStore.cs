@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Identity.Client.Extensions.Msal;
 using OutlookOAuth.Configuration;
+using OutlookOAuth.Security;
 
 namespace OutlookOAuth.Identity;
 
@@ -149,19 +149,23 @@ public sealed class TokenStore
     }
 
     /// <summary>A cross-process lock on a server's partition (read, refresh, write back without losing a
-    /// rotated refresh token to a concurrent refresh). Waits up to <paramref name="timeout"/> (60 s).</summary>
+    /// rotated refresh token to a concurrent refresh): the module's one lock (<see cref="FileLock"/>), on
+    /// <c>&lt;partition&gt;.lock</c> in the store. Waits up to <paramref name="timeout"/> (60 s), telling
+    /// <see cref="LockWaiting"/> once whom it waits for.</summary>
+    /// <exception cref="ConfigurationLockException">another process held it for <paramref name="timeout"/>
+    /// (FilePath: the partition's lock file; Holder: that process).</exception>
     public IDisposable Lock(MailServer server, TimeSpan? timeout = null)
     {
         OwnerOnlyFileStorage.EnsureDirectory(Directory);
-        var t = timeout ?? TimeSpan.FromSeconds(60);
-        const int delayMs = 50;
-        try { return new CrossPlatLock(Path.Combine(Directory, PartitionKey(server) + ".lock"), delayMs, Math.Max(1, (int)(t.TotalMilliseconds / delayMs))); }
-        catch (InvalidOperationException e)
-        {
-            throw new OAuthException("TokenStoreLocked", $"The tokens of {server} are locked by another process (waited {t.TotalSeconds:0} s).",
-                "Retry when the other OutlookOAuth command has finished.", inner: e);
-        }
+        var path = LockPath(server);
+        return FileLock.Acquire(path, path, timeout ?? TimeSpan.FromSeconds(60), LockWaiting);
     }
+
+    /// <summary>The lock file of a server's partition.</summary>
+    public string LockPath(MailServer server) => Path.Combine(Directory, PartitionKey(server) + ".lock");
+
+    /// <summary>Called once when <see cref="Lock"/> has to wait for another process, with a sentence naming the holder.</summary>
+    public Action<string>? LockWaiting { get; set; }
 
     // ---- secrets ----------------------------------------------------------------------------
 

@@ -70,7 +70,9 @@ public class SerializerTests
         b.Parameters.Clear();
         foreach (var (k, v) in a.Parameters.Reverse()) b.Parameters[k] = v;
         Assert.Equal(ConfigurationSerializer.Serialize(a), ConfigurationSerializer.Serialize(b));
-        b.OutgoingServers.Reverse();
+        var reversed = b.OutgoingServers.Reverse().ToList();
+        b.OutgoingServers.Clear();
+        b.OutgoingServers.AddRange(reversed);
         Assert.NotEqual(ConfigurationSerializer.Serialize(a), ConfigurationSerializer.Serialize(b));
         Assert.Equal("jane@example.com", ConfigurationSerializer.Parse(ConfigurationSerializer.Serialize(b), "b").OutgoingServers[1].Name);
     }
@@ -116,5 +118,34 @@ public class SerializerTests
         var text = ConfigurationSerializer.Serialize(Sample()).Replace("\n", "\r\n");
         File.WriteAllText(path, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
         Assert.Equal(4, new ConfigurationStore(path).Load().OutgoingServers.Count);
+    }
+
+    public static TheoryData<string, string, string> HandWritten() => new()
+    {
+        { "# hand-written\nversion: 1\n\nparameters:\n    mail.default.from:   notifications   \n    x: \"a\\u00e9\\\"b\"\noutgoingServers:\n  - name: a@example.com\n    port: 25\n    active: false\nincomingServers:\n", "notifications", "a\u00e9\"b" },
+        { "version: 1\r\nparameters:\r\n  mail.default.from: v\r\n  x: 'single ''quoted'''\r\n", "v", "single 'quoted'" },
+        { "---\nversion: 1 # trailing comment\nparameters: {mail.default.from: flow, x: y}\n", "flow", "y" },
+        { "version: 1\nparameters:\n  mail.default.from: literal\n  x: |\n    block\n", "literal", "block\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HandWritten))]
+    public void Hand_written_yaml_beyond_what_the_module_writes_is_read(string text, string from, string x)
+    {
+        var c = ConfigurationSerializer.Parse(text, "f.yaml");
+        Assert.Equal(from, c.Parameters["mail.default.from"]);
+        Assert.Equal(x, c.Parameters["x"]);
+        var saved = ConfigurationSerializer.Serialize(c);
+        Assert.Equal(saved, ConfigurationSerializer.Serialize(ConfigurationSerializer.Parse(saved, "g.yaml")));
+    }
+
+    [Fact]
+    public void Lists_at_the_key_column_and_empty_values_are_read_and_indexed()
+    {
+        var c = ConfigurationSerializer.Parse("version: 1\noutgoingServers:\n- name: a\n  port: 1\n- name: b\n  username:\n  host: h\n", "f.yaml");
+        Assert.Equal(new[] { "a", "b" }, c.OutgoingServers.Select(s => s.Name));
+        Assert.Equal("", c.OutgoingServers[1].Username);
+        Assert.Equal("h", c.OutgoingServers[1].HostName);
+        Assert.Same(c.OutgoingServers[1], c.Find("B", MailServerDirection.Outgoing));
     }
 }

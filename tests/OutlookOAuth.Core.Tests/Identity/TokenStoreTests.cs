@@ -1,5 +1,7 @@
 using System.Text;
+using OutlookOAuth.Configuration;
 using OutlookOAuth.Identity;
+using OutlookOAuth.Security;
 using Xunit;
 
 namespace OutlookOAuth.Tests.Identity;
@@ -168,11 +170,39 @@ public sealed class TokenStoreTests : IDisposable
         var other = new TokenStore(_tmp.Store.Directory, TokenStoreProtection.OwnerOnlyFile);
         using (_tmp.Store.Lock(server))
         {
-            var e = Assert.Throws<OAuthException>(() => other.Lock(server, TimeSpan.FromMilliseconds(300)));
-            Assert.Equal("TokenStoreLocked", e.ErrorId);
+            var e = Assert.Throws<ConfigurationLockException>(() => other.Lock(server, TimeSpan.FromMilliseconds(300)));
+            Assert.Equal(other.LockPath(server), e.FilePath);
             using (other.Lock(Servers.Incoming("alice@example.com"), TimeSpan.FromMilliseconds(300))) { } // other partitions are free
         }
         using (other.Lock(server, TimeSpan.FromMilliseconds(300))) { }
+    }
+
+    [Fact]
+    public void The_partition_lock_is_the_modules_one_file_lock_and_names_a_holder_in_another_process()
+    {
+        var server = Servers.Outgoing("alice@example.com");
+        var lockPath = _tmp.Store.LockPath(server);
+        Directory.CreateDirectory(_tmp.Store.Directory);
+        using (FileLock.Acquire(lockPath, lockPath, TimeSpan.FromSeconds(1))) // the configuration store's lock type
+            Assert.Throws<ConfigurationLockException>(() => _tmp.Store.Lock(server, TimeSpan.FromMilliseconds(200)));
+
+        using var holder = TestProcess.Start("hold-token-lock", _tmp.Store.Directory, "alice@example.com", "4");
+        try
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(lockPath + ".owner") && watch.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
+            string? told = null;
+            _tmp.Store.LockWaiting = m => told = m;
+            var e = Assert.Throws<ConfigurationLockException>(() => _tmp.Store.Lock(server, TimeSpan.FromMilliseconds(300)));
+            Assert.Equal(lockPath, e.FilePath);
+            Assert.StartsWith($"process {holder.Id} (", e.Holder);
+            Assert.Contains($"held by process {holder.Id} (", told);
+            Assert.Throws<ConfigurationLockException>(() => FileLock.Acquire(lockPath, lockPath, TimeSpan.FromMilliseconds(200)));
+        }
+        finally { holder.WaitForExit(60_000); }
+        Assert.Equal(0, holder.ExitCode);
+        using (_tmp.Store.Lock(server, TimeSpan.FromSeconds(5))) { } // free once the holder is gone
+        Assert.False(File.Exists(lockPath + ".owner"));
     }
 
     [Fact]
