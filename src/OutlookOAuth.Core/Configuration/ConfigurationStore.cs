@@ -86,7 +86,7 @@ public sealed class ConfigurationStore
     /// <summary>Locks, re-reads the file, applies <paramref name="change"/> and saves when the text changed.
     /// If <paramref name="change"/> throws, nothing is written.</summary>
     /// <exception cref="ConfigurationAccessException">a folder, a read-only file, or the system refused (at once).</exception>
-    /// <exception cref="ConfigurationLockException">another process held the lock for <see cref="LockTimeout"/>.</exception>
+    /// <exception cref="FileLockedException">another process held the lock for <see cref="LockTimeout"/>.</exception>
     public T Update<T>(Func<OutlookConfiguration, T> change)
     {
         CheckWritable();
@@ -128,7 +128,7 @@ public sealed class ConfigurationStore
 
     FileLock AcquireLock()
     {
-        try { return FileLock.Acquire(LockPath, Path, LockTimeout, LockWaiting); }
+        try { return FileLock.Acquire(LockPath, Path, $"the configuration '{Path}'", "ConfigurationLocked", LockTimeout, LockWaiting); }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             throw ConfigurationAccessException.From(e, LockPath, "create the lock file", write: true);

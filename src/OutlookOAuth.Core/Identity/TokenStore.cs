@@ -152,13 +152,14 @@ public sealed class TokenStore
     /// rotated refresh token to a concurrent refresh): the module's one lock (<see cref="FileLock"/>), on
     /// <c>&lt;partition&gt;.lock</c> in the store. Waits up to <paramref name="timeout"/> (60 s), telling
     /// <see cref="LockWaiting"/> once whom it waits for.</summary>
-    /// <exception cref="ConfigurationLockException">another process held it for <paramref name="timeout"/>
+    /// <exception cref="FileLockedException">another process held it for <paramref name="timeout"/>
     /// (FilePath: the partition's lock file; Holder: that process).</exception>
     public IDisposable Lock(MailServer server, TimeSpan? timeout = null)
     {
         OwnerOnlyFileStorage.EnsureDirectory(Directory);
         var path = LockPath(server);
-        return FileLock.Acquire(path, path, timeout ?? TimeSpan.FromSeconds(60), LockWaiting);
+        try { return FileLock.Acquire(path, path, $"the tokens of {server}", "TokenStoreLocked", timeout ?? TimeSpan.FromSeconds(60), LockWaiting); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw OwnerOnlyFileStorage.Failure(e, path, write: true); }
     }
 
     /// <summary>The lock file of a server's partition.</summary>

@@ -8,7 +8,7 @@ namespace OutlookOAuth.Security;
 /// (one lock per token partition): the lock file opened exclusively (<c>FileShare.None</c>: flock(LOCK_EX) on Unix, a
 /// sharing lock on Windows, so it is released when the process dies). The holder writes "pid process host" beside it
 /// (<c>.owner</c>; the lock file cannot be read while it is locked), so a waiting command can say who it waits for.
-/// A lock that cannot be had within the timeout raises <see cref="ConfigurationLockException"/>; any other failure
+/// A lock that cannot be had within the timeout raises <see cref="FileLockedException"/>; any other failure
 /// (no folder, access denied, a file system that takes no files) is raised at once as the system's exception.
 /// </summary>
 public sealed class FileLock : IDisposable
@@ -28,10 +28,13 @@ public sealed class FileLock : IDisposable
 
     /// <summary>Takes the lock on <paramref name="lockPath"/> (created owner-only when missing), waiting up to
     /// <paramref name="timeout"/> with growing pauses. <paramref name="waiting"/> is called once, when another process
-    /// holds it, with a sentence naming <paramref name="subject"/> (the file the lock protects) and the holder.</summary>
-    /// <exception cref="ConfigurationLockException">another process held the lock for <paramref name="timeout"/>
-    /// (FilePath: <paramref name="subject"/>).</exception>
-    public static FileLock Acquire(string lockPath, string subject, TimeSpan timeout, Action<string>? waiting = null)
+    /// holds it, with a sentence naming <paramref name="subject"/> (what the lock protects) and the holder.</summary>
+    /// <param name="lockPath">The lock file.</param>
+    /// <param name="filePath">The file the lock protects.</param>
+    /// <param name="subject">What the lock protects, for messages: "the configuration '/x/config.yaml'".</param>
+    /// <param name="errorId">The id of the <see cref="FileLockedException"/>: ConfigurationLocked, TokenStoreLocked.</param>
+    /// <exception cref="FileLockedException">another process held the lock for <paramref name="timeout"/>.</exception>
+    public static FileLock Acquire(string lockPath, string filePath, string subject, string errorId, TimeSpan timeout, Action<string>? waiting = null)
     {
         var watch = Stopwatch.StartNew();
         var delay = 5;
@@ -51,14 +54,14 @@ public sealed class FileLock : IDisposable
                 if (!told)
                 {
                     told = true;
-                    waiting?.Invoke($"Waiting up to {timeout.TotalSeconds:0} s for the lock on '{subject}', held by {Holder(lockPath) ?? "another process"}.");
+                    waiting?.Invoke($"Waiting up to {timeout.TotalSeconds:0} s for the lock on {subject}, held by {Holder(lockPath) ?? "another process"}.");
                 }
                 Thread.Sleep(Random.Shared.Next(delay / 2 + 1, delay + 1));
                 delay = Math.Min(delay * 2, 100);
             }
             catch (IOException e) when (IsLockConflict(e))
             {
-                throw new ConfigurationLockException(subject, watch.Elapsed, Holder(lockPath));
+                throw new FileLockedException(errorId, subject, filePath, watch.Elapsed, Holder(lockPath));
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using OutlookOAuth.Security;
 using OutlookOAuth.Configuration;
 using Xunit;
 
@@ -173,7 +174,7 @@ public class BulkInputTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
         Assert.StartsWith("Configuration", e.ErrorId);
         Assert.Contains("/proc/outlookoauth-test.yaml", e.Message);
-        Assert.IsNotType<ConfigurationLockException>(e);
+        Assert.IsNotType<FileLockedException>(e);
     }
 
     [Fact]
@@ -195,7 +196,7 @@ public class BulkInputTests
             File.WriteAllText(store.LockPath + ".owner", $"{Environment.ProcessId} holder {Environment.MachineName}");
             string? told = null;
             store.LockWaiting = m => told = m;
-            var e = Assert.Throws<ConfigurationLockException>(() => store.Update(c => c.Parameters["a"] = "b"));
+            var e = Assert.Throws<FileLockedException>(() => store.Update(c => c.Parameters["a"] = "b"));
             Assert.Contains($"process {Environment.ProcessId} (holder)", told);
             Assert.Equal($"process {Environment.ProcessId} (holder)", e.Holder);
             Assert.Contains("holder", e.Message);

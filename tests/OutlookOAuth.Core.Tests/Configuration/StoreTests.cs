@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using OutlookOAuth.Security;
 using OutlookOAuth.Configuration;
 using Xunit;
 using TestProcess = OutlookOAuth.Tests.TestProcess;
@@ -113,7 +114,7 @@ public class StoreTests
         var store = new ConfigurationStore(dir.File("c.yaml")) { LockTimeout = TimeSpan.FromMilliseconds(300) };
         using (new FileStream(store.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            var e = Assert.Throws<ConfigurationLockException>(() => store.Update(c => c.Parameters["a"] = "1"));
+            var e = Assert.Throws<FileLockedException>(() => store.Update(c => c.Parameters["a"] = "1"));
             Assert.Contains(store.Path, e.Message);
         }
         store.Update(c => c.Parameters["a"] = "1");

@@ -1,5 +1,6 @@
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Mail;
+using OutlookOAuth.Security;
 using Xunit;
 
 namespace OutlookOAuth.Core.Tests.Errors;
@@ -12,15 +13,16 @@ public class OutlookOAuthExceptionTests
     {
         var exceptions = typeof(OutlookOAuthException).Assembly.GetTypes()
             .Where(t => typeof(Exception).IsAssignableFrom(t)).ToList();
-        Assert.Contains(typeof(ConfigurationLockException), exceptions);
+        Assert.Contains(typeof(FileLockedException), exceptions);
         Assert.All(exceptions, t => Assert.True(typeof(OutlookOAuthException).IsAssignableFrom(t), $"{t.FullName} is not an OutlookOAuthException"));
     }
 
     [Fact]
     public void The_lock_failure_has_an_id_a_kind_the_file_and_a_hint()
     {
-        var e = new ConfigurationLockException("/tmp/c.yaml", TimeSpan.FromSeconds(30), "process 42 (pwsh)");
+        var e = new FileLockedException("ConfigurationLocked", "the configuration '/tmp/c.yaml'", "/tmp/c.yaml", TimeSpan.FromSeconds(30), "process 42 (pwsh)");
         Assert.Equal(("ConfigurationLocked", FailureKind.Busy, (object?)"/tmp/c.yaml"), (e.ErrorId, e.Kind, e.Target));
+        Assert.Equal("The configuration '/tmp/c.yaml' is locked by process 42 (pwsh); waited 30 s.", e.Message);
         Assert.Contains("process 42 (pwsh)", e.Hint);
     }
 

@@ -170,8 +170,9 @@ public sealed class TokenStoreTests : IDisposable
         var other = new TokenStore(_tmp.Store.Directory, TokenStoreProtection.OwnerOnlyFile);
         using (_tmp.Store.Lock(server))
         {
-            var e = Assert.Throws<ConfigurationLockException>(() => other.Lock(server, TimeSpan.FromMilliseconds(300)));
-            Assert.Equal(other.LockPath(server), e.FilePath);
+            var e = Assert.Throws<FileLockedException>(() => other.Lock(server, TimeSpan.FromMilliseconds(300)));
+            Assert.Equal((other.LockPath(server), "TokenStoreLocked"), (e.FilePath, e.ErrorId));
+            Assert.StartsWith($"The tokens of {server} is locked by", e.Message);
             using (other.Lock(Servers.Incoming("alice@example.com"), TimeSpan.FromMilliseconds(300))) { } // other partitions are free
         }
         using (other.Lock(server, TimeSpan.FromMilliseconds(300))) { }
@@ -183,8 +184,8 @@ public sealed class TokenStoreTests : IDisposable
         var server = Servers.Outgoing("alice@example.com");
         var lockPath = _tmp.Store.LockPath(server);
         Directory.CreateDirectory(_tmp.Store.Directory);
-        using (FileLock.Acquire(lockPath, lockPath, TimeSpan.FromSeconds(1))) // the configuration store's lock type
-            Assert.Throws<ConfigurationLockException>(() => _tmp.Store.Lock(server, TimeSpan.FromMilliseconds(200)));
+        using (FileLock.Acquire(lockPath, lockPath, "the test file", "TestLocked", TimeSpan.FromSeconds(1))) // the configuration store's lock type
+            Assert.Throws<FileLockedException>(() => _tmp.Store.Lock(server, TimeSpan.FromMilliseconds(200)));
 
         using var holder = TestProcess.Start("hold-token-lock", _tmp.Store.Directory, "alice@example.com", "4");
         try
@@ -193,11 +194,11 @@ public sealed class TokenStoreTests : IDisposable
             while (!File.Exists(lockPath + ".owner") && watch.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
             string? told = null;
             _tmp.Store.LockWaiting = m => told = m;
-            var e = Assert.Throws<ConfigurationLockException>(() => _tmp.Store.Lock(server, TimeSpan.FromMilliseconds(300)));
+            var e = Assert.Throws<FileLockedException>(() => _tmp.Store.Lock(server, TimeSpan.FromMilliseconds(300)));
             Assert.Equal(lockPath, e.FilePath);
             Assert.StartsWith($"process {holder.Id} (", e.Holder);
             Assert.Contains($"held by process {holder.Id} (", told);
-            Assert.Throws<ConfigurationLockException>(() => FileLock.Acquire(lockPath, lockPath, TimeSpan.FromMilliseconds(200)));
+            Assert.Throws<FileLockedException>(() => FileLock.Acquire(lockPath, lockPath, "the test file", "TestLocked", TimeSpan.FromMilliseconds(200)));
         }
         finally { holder.WaitForExit(60_000); }
         Assert.Equal(0, holder.ExitCode);
