@@ -2,15 +2,6 @@ using OutlookOAuth.Identity;
 
 namespace OutlookOAuth.Configuration;
 
-/// <summary>Which way a server carries mail: SMTP (outgoing) or IMAP (incoming).</summary>
-public enum MailServerDirection { Outgoing, Incoming }
-
-/// <summary>Connection security of an outgoing server (YAML: none | starttls | ssl).</summary>
-public enum SmtpEncryption { None, StartTls, Ssl }
-
-/// <summary>How an outgoing server authenticates (YAML: outlook | password).</summary>
-public enum ServerAuthentication { Outlook, Password }
-
 /// <summary>A mail server of the configuration file. Output objects of the cmdlets are copies.</summary>
 public abstract class MailServer
 {
@@ -59,35 +50,4 @@ public abstract class MailServer
     }
 
     public override string ToString() => $"{Direction} server '{Name}'";
-}
-
-public sealed class OutgoingMailServer : MailServer
-{
-    public const string OutlookHost = "smtp.office365.com";
-    public const int OutlookPort = 587;
-
-    public override MailServerDirection Direction => MailServerDirection.Outgoing;
-    /// <summary>Comma-separated addresses and/or domains; empty matches every sender.</summary>
-    public string FromFilter { get; set; } = "";
-    public SmtpEncryption Encryption { get; set; } = SmtpEncryption.StartTls;
-    public ServerAuthentication Authentication { get; set; } = ServerAuthentication.Outlook;
-    /// <summary>Lower wins when several servers match.</summary>
-    public int Sequence { get; set; } = 10;
-    public override bool UsesOutlookOAuth => Authentication == ServerAuthentication.Outlook;
-
-    public new OutgoingMailServer Clone() => Copy<OutgoingMailServer>();
-}
-
-public sealed class IncomingMailServer : MailServer
-{
-    public const string OutlookHost = "outlook.office365.com";
-    public const int OutlookPort = 993;
-
-    public override MailServerDirection Direction => MailServerDirection.Incoming;
-    public bool Ssl { get; set; } = true;
-    /// <summary>Lower runs first.</summary>
-    public int Priority { get; set; } = 5;
-    public override bool UsesOutlookOAuth => true;
-
-    public new IncomingMailServer Clone() => Copy<IncomingMailServer>();
 }

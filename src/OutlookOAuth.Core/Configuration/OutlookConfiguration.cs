@@ -1,35 +1,5 @@
 namespace OutlookOAuth.Configuration;
 
-/// <summary>Non-secret settings of the Entra (Azure) application. Secrets live in the token store.</summary>
-public sealed class OutlookApplicationSettings
-{
-    public const string DefaultTenant = "common";
-
-    public string? ClientId { get; set; }
-    /// <summary>"common", "organizations", a tenant id or a domain.</summary>
-    public string Tenant { get; set; } = DefaultTenant;
-    /// <summary>Explicit authority URL; wins over <see cref="Tenant"/> when set.</summary>
-    public string? Authority { get; set; }
-    /// <summary>A registered web redirect URI used by the paste flow.</summary>
-    public string? RedirectUri { get; set; }
-    /// <summary>Name of an environment variable holding the client secret (runbooks).</summary>
-    public string? ClientSecretEnvironmentVariable { get; set; }
-    public string? CertificatePath { get; set; }
-    public string? CertificateThumbprint { get; set; }
-    public DateTimeOffset? SecretExpiresOn { get; set; }
-
-    public bool IsEmpty =>
-        ClientId is null && Tenant == DefaultTenant && Authority is null && RedirectUri is null &&
-        ClientSecretEnvironmentVariable is null && CertificatePath is null && CertificateThumbprint is null &&
-        SecretExpiresOn is null;
-
-    /// <summary>The authority (ends with '/'): the explicit one, else login.microsoftonline.com/&lt;tenant&gt;/oauth2/v2.0/.</summary>
-    public string EffectiveAuthority =>
-        Authority ?? $"https://login.microsoftonline.com/{(string.IsNullOrWhiteSpace(Tenant) ? DefaultTenant : Tenant)}/oauth2/v2.0/";
-
-    public OutlookApplicationSettings Clone() => (OutlookApplicationSettings)MemberwiseClone();
-}
-
 /// <summary>The whole configuration file (schema v1).</summary>
 public sealed class OutlookConfiguration
 {

@@ -3,52 +3,6 @@ using OutlookOAuth.Configuration;
 
 namespace OutlookOAuth.Identity;
 
-/// <summary>A change of the Entra application (Set-OutlookApplication). Null leaves a field as it is;
-/// an empty string clears it. Secrets are plain strings only for the moment they are stored.</summary>
-public sealed class ApplicationChange
-{
-    public string? ClientId { get; set; }
-    public string? Tenant { get; set; }
-    public string? Authority { get; set; }
-    public string? RedirectUri { get; set; }
-    public string? ClientSecret { get; set; }
-    public string? ClientSecretFromEnvironment { get; set; }
-    public bool RemoveClientSecret { get; set; }
-    public string? CertificatePath { get; set; }
-    public string? CertificatePassword { get; set; }
-    public string? CertificateThumbprint { get; set; }
-    public DateTimeOffset? SecretExpiresOn { get; set; }
-
-    /// <summary>Never print a secret.</summary>
-    public override string ToString() => $"ApplicationChange(clientId={ClientId}, secret={(ClientSecret is null ? "unchanged" : "***")})";
-}
-
-/// <summary>The application as Get-OutlookApplication shows it: no secret, only whether one is stored
-/// and when it expires.</summary>
-public sealed class OutlookApplicationInfo
-{
-    public string? ClientId { get; init; }
-    public string Tenant { get; init; } = OutlookApplicationSettings.DefaultTenant;
-    /// <summary>The authority MSAL uses (https://host/&lt;tenant&gt;/).</summary>
-    public string Authority { get; init; } = "";
-    public bool AuthorityIsExplicit { get; init; }
-    public string? RedirectUri { get; init; }
-    public ClientCredentialKind Credential { get; init; }
-    public string CredentialSource { get; init; } = "none";
-    public bool ClientSecretStored { get; init; }
-    public string? ClientSecretEnvironmentVariable { get; init; }
-    public string? CertificatePath { get; init; }
-    public string? CertificateThumbprint { get; init; }
-    public DateTimeOffset? SecretExpiresOn { get; init; }
-    /// <summary>Whole days until the secret expires (negative once expired).</summary>
-    public int? SecretExpiresInDays { get; init; }
-    public string TokenStorePath { get; init; } = "";
-    public TokenStoreProtection TokenStoreProtection { get; init; }
-    public string? ConfigPath { get; init; }
-
-    public override string ToString() => $"OutlookApplication(clientId={ClientId}, authority={Authority})";
-}
-
 /// <summary>Set-OutlookApplication / Get-OutlookApplication: non-secret settings to the YAML, secrets to the token store.</summary>
 public static partial class OutlookApplication
 {
