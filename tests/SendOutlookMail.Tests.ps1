@@ -46,7 +46,7 @@ Describe 'A runbook replaces Send-MailMessage' {
     It 'sends the report with its attachment and stops at the first failure (-ErrorAction Stop)' {
         $sent = Send-OutlookMail -ConfigPath $config -From 'Nightly Job <alice@example.com>' -To bob@example.com -Cc alice@example.com `
             -Subject 'Nightly report' -Body 'See the attached report.' -Attachment $report -Priority High -ErrorAction Stop
-        $sent.PSObject.TypeNames[0] | Should -Be 'OutlookOAuth.Sending.MailSendResult'
+        $sent.PSObject.TypeNames[0] | Should -Be 'OutlookOAuth.Mail.Sending.MailSendResult'
         $sent.Server | Should -Be 'alice@example.com'
         $sent.EnvelopeFrom | Should -Be 'alice@example.com'
         $sent.Accepted | Should -Be @('bob@example.com', 'alice@example.com')

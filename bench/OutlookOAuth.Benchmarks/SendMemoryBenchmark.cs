@@ -11,7 +11,7 @@ using OutlookOAuth.Identity;
 using OutlookOAuth.Mail;
 using OutlookOAuth.Security;
 using OutlookOAuth.Selection;
-using OutlookOAuth.Sending;
+using OutlookOAuth.Mail.Sending;
 
 namespace OutlookOAuth.Benchmarks;
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Mail;
 using OutlookOAuth.Selection;
-using OutlookOAuth.Sending;
+using OutlookOAuth.Mail.Sending;
 
 namespace OutlookOAuth.Benchmarks;
 

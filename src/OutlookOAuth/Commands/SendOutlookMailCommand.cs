@@ -5,7 +5,7 @@ using OutlookOAuth.Mail;
 using OutlookOAuth.Pipeline;
 using OutlookOAuth.Security;
 using OutlookOAuth.Selection;
-using OutlookOAuth.Sending;
+using OutlookOAuth.Mail.Sending;
 
 namespace OutlookOAuth.Commands;
 

@@ -4,7 +4,7 @@ using MimeKit.Utils;
 using OutlookOAuth.Selection;
 using MailboxAddress = MimeKit.MailboxAddress;
 
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>Builds the MimeKit message of a <see cref="MailRequest"/> and applies Odoo's sending rules to it
 /// (<c>build_email</c>, <c>_prepare_email_message</c>): the server chosen by the sender, From rewritten to the

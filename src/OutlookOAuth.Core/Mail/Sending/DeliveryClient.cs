@@ -1,7 +1,7 @@
 using MailKit.Net.Smtp;
 using MimeKit;
 
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>A MailKit SmtpClient that keeps going when some recipients are refused (MailKit's default drops the whole
 /// message) and records how far a transaction got, so that a connection lost after DATA may have been sent is

@@ -1,7 +1,7 @@
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Mail;
 using OutlookOAuth.Selection;
-using OutlookOAuth.Sending;
+using OutlookOAuth.Mail.Sending;
 using OutlookOAuth.Tests.Mail;
 using Xunit;
 

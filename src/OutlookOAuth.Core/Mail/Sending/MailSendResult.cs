@@ -1,4 +1,4 @@
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>A message the server accepted (its reply to the end of DATA): who it went to and how it left.</summary>
 public sealed class MailSendResult

@@ -2,7 +2,7 @@ using MimeKit;
 using OutlookOAuth.Selection;
 using MailboxAddress = MimeKit.MailboxAddress;
 
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>A message ready to leave: the composed MimeKit message (From already rewritten, Message-Id set), the
 /// server chosen for its sender, the envelope and the recipients (To, Cc and Bcc). Owns the message (and the

@@ -1,7 +1,7 @@
 using MimeKit;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Selection;
-using OutlookOAuth.Sending;
+using OutlookOAuth.Mail.Sending;
 using OutlookOAuth.Tests.Configuration;
 using Xunit;
 using static OutlookOAuth.Tests.Selection.SelectionConfigs;

@@ -1,4 +1,4 @@
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>One message to send, as Send-OutlookMail binds it: composed from parameters, or a ready message
 /// (<see cref="Message"/>, a MimeKit MimeMessage) or an .eml file (<see cref="MessagePath"/>) sent as it is.</summary>

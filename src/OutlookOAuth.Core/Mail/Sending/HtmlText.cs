@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using MimeKit.Text;
 
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>The plain-text alternative of an HTML body: the text of the document, with line breaks at block
 /// elements, script and style dropped (MimeKit's HTML tokenizer; MimeKit has no HTML-to-text converter).</summary>

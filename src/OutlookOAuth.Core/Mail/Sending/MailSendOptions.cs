@@ -1,6 +1,6 @@
 using OutlookOAuth.Configuration;
 
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>How <see cref="MailSender"/> talks to the servers.</summary>
 public sealed class MailSendOptions

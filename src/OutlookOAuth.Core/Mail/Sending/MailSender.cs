@@ -8,7 +8,7 @@ using OutlookOAuth.Identity;
 using OutlookOAuth.Mail;
 using SmtpCommandException = MailKit.Net.Smtp.SmtpCommandException;
 
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>
 /// Sends prepared messages, keeping one authenticated SMTP connection per server for the whole pipeline (a new one

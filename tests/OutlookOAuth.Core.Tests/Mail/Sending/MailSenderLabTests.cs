@@ -5,7 +5,7 @@ using OutlookOAuth.Configuration;
 using OutlookOAuth.Identity;
 using OutlookOAuth.Mail;
 using OutlookOAuth.Selection;
-using OutlookOAuth.Sending;
+using OutlookOAuth.Mail.Sending;
 using OutlookOAuth.Tests.Configuration;
 using OutlookOAuth.Tests.Mail;
 using Xunit;

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using OutlookOAuth.Configuration;
 using OutlookOAuth.Mail;
 
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>Turns a server's refusal of a message into a <see cref="MailSendException"/> with a stable id and a hint:
 /// the Microsoft 365 table of <see cref="ConnectionHints"/> (535 5.7.3, 5.7.139, 550 5.7.60 SendAsDenied, 554 5.2.0),

@@ -1,4 +1,4 @@
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>At most <c>limit</c> messages in any 60 seconds per mailbox (a sliding window, like Exchange Online's
 /// 30 messages per minute): <see cref="WaitAsync"/> returns at once while the window has room, else when the oldest

@@ -1,4 +1,4 @@
-namespace OutlookOAuth.Sending;
+namespace OutlookOAuth.Mail.Sending;
 
 /// <summary>One message could not be sent (or its delivery is unknown), with the server's reply and a hint.
 /// Never contains a token.</summary>

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OutlookOAuth.Sending;
+using OutlookOAuth.Mail.Sending;
 using Xunit;
 
 namespace OutlookOAuth.Tests.Sending;
