@@ -90,7 +90,7 @@ public sealed class ConfigurationContext
         get
         {
             var configuration = Load();
-            lock (_gate) return _senders ??= new MailSenderResolver(configuration);
+            lock (_gate) return _senders ??= new MailSenderResolver(configuration, Path);
         }
     }
 
@@ -148,6 +148,20 @@ public sealed class ConfigurationContext
             lock (_gate) return _status ?? (_storedStatus ??= new TokenStatusService(tokens));
         }
     }
+
+    /// <summary>A copy of <paramref name="server"/> to hand on (output, the mail code): it names this file as its
+    /// ConfigPath unless it already names its own, so the next command and the token lookup use the right file.</summary>
+    public MailServer CopyOf(MailServer server)
+    {
+        var copy = server.Clone();
+        copy.ConfigPath ??= Path;
+        return copy;
+    }
+
+    /// <summary>The token status of <paramref name="server"/> from the stored tokens only (no network, no store created):
+    /// what Get-OutlookMailServer and the configuration cmdlets show.</summary>
+    public TokenStatus StoredStatusOf(MailServer server) =>
+        StoredTokenStatus?.GetStatus(server) ?? TokenStatusService.StatusWithoutStore(server);
 
     /// <summary>What Connect-/Disconnect-OutlookAccount do for this file's servers.</summary>
     public AccountService Accounts

@@ -31,7 +31,9 @@ public sealed class MailSenderResolver
     readonly SelectionRule _notificationsRule;
     readonly int _inactive;
 
-    public MailSenderResolver(OutlookConfiguration configuration)
+    /// <param name="configPath">The file of the configuration: every server a resolution names carries it as its
+    /// ConfigPath (so the sender's token comes from that file's store).</param>
+    public MailSenderResolver(OutlookConfiguration configuration, string? configPath = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         NotificationsAddress = SystemAddresses.NotificationsAddress(configuration);
@@ -44,6 +46,7 @@ public sealed class MailSenderResolver
         foreach (var server in active)
         {
             var candidate = new Candidate(server, new ParsedFilter(server.FromFilter), BounceAddress);
+            candidate.Server.ConfigPath = configPath;
             servers.Add(candidate.Server.Clone());
             _first ??= candidate;
             if (candidate.Filter.IsEmpty) _firstEmpty ??= candidate;

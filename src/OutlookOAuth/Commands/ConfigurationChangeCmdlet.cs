@@ -152,16 +152,13 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
             ThrowFailure(e, batch.ConfigPath);
             return;
         }
-        TokenStatusService? tokens = null;
-        var tokensOpened = false;
         foreach (var outcome in outcomes)
         {
             if (outcome.Error is not null) { WriteFailure(outcome.Error, outcome.Source ?? batch.ConfigPath); continue; }
             if (!outputs.TryGetValue(outcome.Index, out var output)) continue;
             if (outcome.Server is { } server)
             {
-                if (!tokensOpened) { tokens = Contexts.For(batch.ConfigPath).StoredTokenStatus; tokensOpened = true; }
-                server.TokenStatus = tokens?.GetStatus(server) ?? TokenStatusService.StatusWithoutStore(server);
+                server.TokenStatus = Contexts.For(batch.ConfigPath).StoredStatusOf(server);
                 output = server;
             }
             WriteObject(output);

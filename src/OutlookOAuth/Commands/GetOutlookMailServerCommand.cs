@@ -32,16 +32,14 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
         var config = LoadConfiguration(mustExist: true);
 
         var context = Context;
-        var tokens = Refresh ? context.TokenStatus : context.StoredTokenStatus;
         foreach (var server in MatchServers(config, Name, Direction))
         {
-            var copy = server.Clone();
-            copy.ConfigPath = context.Path;
-            copy.TokenStatus = tokens?.GetStatus(copy) ?? TokenStatusService.StatusWithoutStore(copy);
+            var copy = context.CopyOf(server);
+            copy.TokenStatus = Refresh ? context.TokenStatus.GetStatus(copy) : context.StoredStatusOf(copy);
             if (Refresh && copy.UsesOutlookOAuth && copy.TokenStatus != TokenStatus.Missing)
             {
-                try { copy.TokenStatus = RunInBackground((_, ct) => tokens!.RefreshAsync(copy, ct)); }
-                catch (OutlookOAuthException e) { copy.TokenStatus = tokens!.GetStatus(copy); WriteFailure(e, copy); }
+                try { copy.TokenStatus = RunInBackground((_, ct) => context.TokenStatus.RefreshAsync(copy, ct)); }
+                catch (OutlookOAuthException e) { copy.TokenStatus = context.TokenStatus.GetStatus(copy); WriteFailure(e, copy); }
             }
             WriteObject(copy);
         }

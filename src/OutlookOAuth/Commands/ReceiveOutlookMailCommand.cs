@@ -74,9 +74,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
                 WriteFailure(MailReceiver.NotIncoming(server), server);
                 continue;
             }
-            var copy = (IncomingMailServer)incoming.Clone();
-            copy.ConfigPath ??= Context.Path;
-            Receive(copy);
+            Receive((IncomingMailServer)Context.CopyOf(incoming));
         }
     }
 
@@ -84,7 +82,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
     {
         var options = new ReceiveOptions
         {
-            Folder = Folder, Since = Since is { } s ? new DateTimeOffset(s.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(s, DateTimeKind.Local) : s) : null,
+            Folder = Folder, Since = ReceiveOptions.LocalTime(Since),
             All = All, Peek = Peek, Limit = Limit, MoveTo = MoveTo,
             Destination = Destination is null ? null : GetUnresolvedProviderPathFromPSPath(Destination),
         };
@@ -100,10 +98,8 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
             {
                 var summary = _receiver!.Receive(server, options, new PipelineReceiveSink(channel),
                     _verbose ? channel.Transcript($"[{server.Name}] ") : null, ct);
-                if (summary.UidValidityChanged)
-                    channel.Warning($"The folder '{summary.Folder}' of '{server.Name}' was rebuilt on the server (UIDVALIDITY changed) while receiving; " +
-                                    "messages not yet marked read stay unread and come again next time.");
-                channel.Verbose($"[{server.Name}] {summary.Delivered} of {summary.Found} messages received, {summary.Committed} marked read{(MoveTo is null ? "" : " and moved")}, {summary.Failed} failed.");
+                if (summary.Warning is { } warning) channel.Warning(warning);
+                channel.Verbose(summary.ToString());
                 return Task.FromResult(summary);
             });
         }

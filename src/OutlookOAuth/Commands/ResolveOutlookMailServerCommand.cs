@@ -55,7 +55,6 @@ public sealed class ResolveOutlookMailServerCommand : OutlookCmdlet
                 WriteFailure(e, sender);
                 continue;
             }
-            if (result.Server is not null) result.Server.ConfigPath = _resolverPath;
             if (result.Warning is not null) WriteWarning(result.Warning);
             WriteObject(result);
         }

@@ -106,14 +106,12 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet
     {
         var row = MyInvocation.ExpectingInput ? InputObject : null;
         var target = (object?)row ?? BoundSummary();
-        var path = Context.Path;
         PreparedMail mail;
         try { mail = MailComposer.Prepare(Request(row), Resolver()); }
         catch (MailSendException e) { Fail(e, target); return; }
 
         using (mail)
         {
-            mail.Resolution.Server!.ConfigPath = path;
             if (mail.Resolution.Warning is { } warning && _warned.Add(warning)) WriteWarning(warning);
             if (!ShouldProcess(mail.Describe(), "Send")) return;
             try

@@ -54,9 +54,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet
     {
         foreach (var server in ParameterSetName == "Name" ? Lookup() : InputObject ?? [])
         {
-            var copy = server.Clone();
-            copy.ConfigPath ??= Context.Path;
-            _runner!.Add(copy);
+            _runner!.Add(Context.CopyOf(server));
         }
         PumpBackground();
     }

@@ -23,6 +23,22 @@ public sealed class ConfigurationContextTests : IDisposable
     }
 
     [Fact]
+    public void What_a_context_hands_on_names_its_file_and_its_stored_token_status_without_creating_a_store()
+    {
+        var path = Config("h", "h@example.com", "i@example.com");
+        var context = new ConfigurationContexts().For(path);
+        var server = context.Load().OutgoingServers[0];
+        var copy = context.CopyOf(server);
+        Assert.Equal((path, (string?)null), (copy.ConfigPath, server.ConfigPath));
+        var foreign = new OutgoingMailServer { Name = "x@example.com", ConfigPath = "/elsewhere/config.yaml" };
+        Assert.Equal("/elsewhere/config.yaml", context.CopyOf(foreign).ConfigPath);
+        Assert.Equal(TokenStatus.Missing, context.StoredStatusOf(copy));
+        Assert.False(Directory.Exists(context.TokenDirectory));
+        var sent = context.Senders.Resolve("i@example.com").Server!;
+        Assert.Equal(("i@example.com", path), (sent.Name, sent.ConfigPath));
+    }
+
+    [Fact]
     public void A_path_opens_one_context_whatever_its_spelling()
     {
         var path = Config("a", "a@example.com");

@@ -151,7 +151,8 @@ public sealed class MailReceiver
                     catch (Exception e) when (e is not OutOfMemoryException) { }
                 }
             }
-            return new ReceiveSummary(server.Name, _folder.FullName, _uidValidity, _found, _delivered, _failed, _committed, _uidValidityChanged);
+            return new ReceiveSummary(server.Name, _folder.FullName, _uidValidity, _found, _delivered, _failed, _committed, _uidValidityChanged,
+                Moved: options.MoveTo is not null && !options.Peek);
         }
 
         ReceiveProgress Progress() => new(server.Name, _folder.FullName, _delivered + _failed, _found, _committed);

@@ -10,6 +10,11 @@ public sealed class ReceiveOptions
     public string Folder { get; init; } = "INBOX";
     /// <summary>Only messages that arrived at or after this time (IMAP SINCE, then the exact internal date).</summary>
     public DateTimeOffset? Since { get; init; }
+
+    /// <summary>A point in time as an admin types it (<c>-Since (Get-Date).AddDays(-1)</c>, <c>-Since 2026-11-01</c>): a
+    /// date without a kind is local time, as PowerShell shows it.</summary>
+    public static DateTimeOffset? LocalTime(DateTime? time) =>
+        time is { } t ? new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Local) : t) : null;
     /// <summary>Seen messages too (default: only unseen ones).</summary>
     public bool All { get; init; }
     /// <summary>Leave messages as they are (the folder is opened read-only: no \Seen, no move).</summary>
