@@ -101,14 +101,22 @@ public sealed class ConfigurationContext
     }
 
     /// <summary>The token store when it exists already, else null, and then nothing is created (reading a status must not
-    /// leave a <c>tokens/</c> folder behind; without one every Outlook server reads <see cref="TokenStatus.Missing"/>).</summary>
+    /// leave a <c>tokens/</c> folder behind; without one every Outlook server reads <see cref="TokenStatus.Missing"/>).
+    /// The folder is looked for once per context (a status of 10,000 saved servers costs one look, not 10,000).</summary>
     public TokenStore? ExistingTokens
     {
         get
         {
-            lock (_gate) return _tokens ?? (Directory.Exists(TokenDirectory) ? _tokens = new TokenStore(TokenDirectory) : null);
+            lock (_gate)
+            {
+                if (_tokens is null && !_lookedForTokens) _tokens = Directory.Exists(TokenDirectory) ? new TokenStore(TokenDirectory) : null;
+                _lookedForTokens = true;
+                return _tokens;
+            }
         }
     }
+
+    bool _lookedForTokens;
 
     /// <summary>The token store if this context has opened it (for its one-time warning about unprotected files).</summary>
     public TokenStore? OpenedTokens

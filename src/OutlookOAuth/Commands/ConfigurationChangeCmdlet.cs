@@ -152,13 +152,14 @@ public abstract class ConfigurationChangeCmdlet : OutlookCmdlet
             ThrowFailure(e, batch.ConfigPath);
             return;
         }
+        var context = Contexts.For(batch.ConfigPath);
         foreach (var outcome in outcomes)
         {
             if (outcome.Error is not null) { WriteFailure(outcome.Error, outcome.Source ?? batch.ConfigPath); continue; }
             if (!outputs.TryGetValue(outcome.Index, out var output)) continue;
             if (outcome.Server is { } server)
             {
-                server.TokenStatus = Contexts.For(batch.ConfigPath).StoredStatusOf(server);
+                server.TokenStatus = context.StoredStatusOf(server);
                 output = server;
             }
             WriteObject(output);

@@ -20,24 +20,18 @@ public sealed class ResolveOutlookMailServerCommand : OutlookCmdlet
     public string[] From { get; set; } = [];
 
     MailSenderResolver? _resolver;
-    string? _resolverPath;
 
-    // The configuration is loaded and indexed once, at the first record (not in BeginProcessing, so that a
-    // -ConfigPath bound from the pipeline is honoured); again only if a later record names another file.
+    // The configuration is loaded and indexed once per file by its context, at the first record (not in BeginProcessing,
+    // so that a -ConfigPath bound from the pipeline is honoured); a record naming another file gets that file's resolver.
     MailSenderResolver Resolver()
     {
         var context = Context;
-        if (_resolver is null || _resolverPath != context.Path)
-        {
-            try
-            {
-                _resolver = context.Senders;
-                _resolverPath = context.Path;
-            }
-            catch (OutlookOAuthException e) { ThrowFailure(e, context.Path); }
-            WriteVerbose($"{_resolver!.Servers.Count} active outgoing server(s) in '{context.Path}'; notifications address: {_resolver.NotificationsAddress ?? "(none)"}; bounce address: {_resolver.BounceAddress ?? "(none)"}.");
-        }
-        return _resolver!;
+        MailSenderResolver resolver = null!;
+        try { resolver = context.Senders; }
+        catch (OutlookOAuthException e) { ThrowFailure(e, context.Path); }
+        if (!ReferenceEquals(resolver, _resolver))
+            WriteVerbose($"{resolver.Servers.Count} active outgoing server(s) in '{context.Path}'; notifications address: {resolver.NotificationsAddress ?? "(none)"}; bounce address: {resolver.BounceAddress ?? "(none)"}.");
+        return _resolver = resolver;
     }
 
     protected override void ProcessRecord()
