@@ -6,13 +6,22 @@
     Build   (default) dotnet build; assembles the loadable module in out/OutlookOAuth.
     Test    the README test command (tests/run-tests.sh: lab, every xunit project, every Pester story under the
             repository's PowerShell 7.6.9 and Pester 5.9.1 from NuGet). On Windows: xunit and the stories without lab.
-    Package copies out/OutlookOAuth into artifacts/ and zips it (or publishes to a local PSResource repository
-            with -Repository).
+    Package makes, in -OutputPath (default artifacts/), the two forms a module is installed from:
+              OutlookOAuth.<version>.nupkg  what a PowerShell repository serves (Install-PSResource, Install-Module):
+                                            packed by PSResourceGet's Compress-PSResource, the packer of
+                                            Publish-PSResource (module folder content with the .psd1 at the root,
+                                            nuspec generated from the manifest, which this task then marks with
+                                            <license type="file">LICENSE</license>);
+              OutlookOAuth-<version>.zip    what an Azure Automation runtime environment imports (root folder
+                                            OutlookOAuth/ holding the .psd1).
+            With -Repository NAME (registered with Register-PSResourceRepository) it also publishes the .nupkg there.
     Clean   removes bin/, obj/, out/, artifacts/ and TestResults/.
 .EXAMPLE
     ./build.ps1
     ./build.ps1 -Task Test
     ./build.ps1 -Task Package -Configuration Release
+.EXAMPLE
+    Register-PSResourceRepository -Name LocalPackages -Uri /srv/psrepo -Trusted; ./build.ps1 -Task Package -Repository LocalPackages
 #>
 [CmdletBinding()]
 param(
@@ -20,7 +29,8 @@ param(
     [string[]] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
-    [string] $Repository
+    [string] $Repository,
+    [string] $OutputPath = (Join-Path $PSScriptRoot 'artifacts')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -64,17 +74,42 @@ foreach ($t in $Task) {
         }
         'Package' {
             if (-not (Test-Path (Join-Path $moduleOut 'OutlookOAuth.dll'))) { & $PSCommandPath -Task Build -Configuration $Configuration }
-            $manifest = Import-PowerShellDataFile (Join-Path $moduleOut 'OutlookOAuth.psd1')
-            $artifacts = Join-Path $root 'artifacts'
-            New-Item -ItemType Directory -Force $artifacts | Out-Null
-            if ($Repository) {
-                Publish-PSResource -Path $moduleOut -Repository $Repository
+            foreach ($file in 'LICENSE', 'THIRD-PARTY-NOTICES.txt') {
+                if (-not (Test-Path (Join-Path $moduleOut $file))) { throw "$moduleOut has no $file: build again (./build.ps1) before packaging." }
             }
-            else {
-                $zip = Join-Path $artifacts "OutlookOAuth-$($manifest.ModuleVersion).zip"
-                Compress-Archive -Path $moduleOut -DestinationPath $zip -Force
-                Get-Item $zip
+            $version = (Import-PowerShellDataFile (Join-Path $moduleOut 'OutlookOAuth.psd1')).ModuleVersion
+            $artifacts = New-Item -ItemType Directory -Force $OutputPath
+            $nupkg = Join-Path $artifacts "OutlookOAuth.$version.nupkg"
+            $zip = Join-Path $artifacts "OutlookOAuth-$version.zip"
+            Remove-Item $nupkg, $zip -ErrorAction SilentlyContinue
+
+            # The repository package, packed the way Publish-PSResource packs it (the same code in PSResourceGet).
+            Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+            Compress-PSResource -Path $moduleOut -DestinationPath $artifacts
+            if (-not (Test-Path $nupkg)) { throw "Compress-PSResource did not write $nupkg" }
+            # PSResourceGet writes licenseUrl only from a LicenseUri, and the project has none: the licence is the
+            # LICENSE file inside the package, which the nuspec names (NuGet's <license type="file">).
+            Add-Type -AssemblyName System.IO.Compression
+            $archive = [IO.Compression.ZipFile]::Open($nupkg, [IO.Compression.ZipArchiveMode]::Update)
+            try {
+                $entry = $archive.Entries | Where-Object { $_.FullName -eq 'OutlookOAuth.nuspec' }
+                if (-not $entry) { throw "$nupkg has no OutlookOAuth.nuspec at its root" }
+                $reader = [IO.StreamReader]::new($entry.Open()); try { [xml] $nuspec = $reader.ReadToEnd() } finally { $reader.Dispose() }
+                $metadata = $nuspec.package.metadata
+                $license = $nuspec.CreateElement('license', $metadata.NamespaceURI)
+                $license.SetAttribute('type', 'file'); $license.InnerText = 'LICENSE'
+                $null = $metadata.AppendChild($license)
+                $entry.Delete()
+                $writer = [IO.StreamWriter]::new($archive.CreateEntry('OutlookOAuth.nuspec').Open(), [Text.UTF8Encoding]::new($false))
+                try { $nuspec.Save($writer) } finally { $writer.Dispose() }
             }
+            finally { $archive.Dispose() }
+
+            # The Automation import: a zip whose one root folder is OutlookOAuth/ (entries always with '/').
+            [IO.Compression.ZipFile]::CreateFromDirectory($moduleOut, $zip, [IO.Compression.CompressionLevel]::Optimal, $true)
+
+            if ($Repository) { Publish-PSResource -NupkgPath $nupkg -Repository $Repository }
+            Get-Item $nupkg, $zip
         }
     }
 }

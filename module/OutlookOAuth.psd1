@@ -8,9 +8,8 @@
     ModuleVersion        = '0.0.0'
     GUID                 = '6f7d0f0e-4c1b-4f55-9a43-0b9f3c7d2a61'
     Author               = 'OutlookOAuth contributors'
-    CompanyName          = 'OutlookOAuth'
-    Copyright            = '(c) OutlookOAuth contributors. All rights reserved.'
-    Description          = 'Configure and operate Outlook / Microsoft 365 mail servers authenticated with Entra OAuth (XOAUTH2): servers, FROM filters, system parameters, accounts, tokens and connection tests.'
+    Copyright            = '(c) OutlookOAuth contributors. MIT License: LICENSE in this folder.'
+    Description          = 'Configure and operate Outlook / Microsoft 365 mail servers authenticated with Entra OAuth (XOAUTH2): servers, FROM filters, system parameters, accounts, tokens and connection tests; sending and receiving mail.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OutlookOAuth.Format.ps1xml')
@@ -36,8 +35,9 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Outlook', 'Office365', 'Microsoft365', 'OAuth', 'XOAUTH2', 'SMTP', 'IMAP', 'Entra', 'Odoo')
-            ProjectUri = 'https://github.com/outlookoauth/OutlookOAuth'
+            Tags = @('Outlook', 'Office365', 'Microsoft365', 'OAuth', 'XOAUTH2', 'SMTP', 'IMAP', 'Entra', 'Odoo')
+            # Only true metadata: no ProjectUri or LicenseUri (the project has no public address). The licence is the
+            # file LICENSE (MIT) shipped in the module folder and the package, beside THIRD-PARTY-NOTICES.txt.
         }
     }
 }
