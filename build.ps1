@@ -75,7 +75,7 @@ foreach ($t in $Task) {
         'Package' {
             if (-not (Test-Path (Join-Path $moduleOut 'OutlookOAuth.dll'))) { & $PSCommandPath -Task Build -Configuration $Configuration }
             foreach ($file in 'LICENSE', 'THIRD-PARTY-NOTICES.txt') {
-                if (-not (Test-Path (Join-Path $moduleOut $file))) { throw "$moduleOut has no $file: build again (./build.ps1) before packaging." }
+                if (-not (Test-Path (Join-Path $moduleOut $file))) { throw "$moduleOut has no ${file}: build again (./build.ps1) before packaging." }
             }
             $version = (Import-PowerShellDataFile (Join-Path $moduleOut 'OutlookOAuth.psd1')).ModuleVersion
             $artifacts = New-Item -ItemType Directory -Force $OutputPath

@@ -14,15 +14,18 @@ BeforeAll {
     # A new pwsh of this PowerShell in a fresh user profile: HOME and the XDG folders (where PowerShell keeps the
     # CurrentUser modules and PSResourceGet its repository list) in a new folder, PSModulePath unset so that pwsh
     # computes it from that HOME. Everything else (the lab's variables) is inherited. Output and errors as text.
+    # The XDG folders must exist: .NET reports a missing one as "" and PSResourceGet would then keep its repository
+    # list under the current folder (which is the profile folder too).
     function Invoke-FreshPwsh([string] $ProfileDir, [string] $Script) {
-        New-Item -ItemType Directory -Force $ProfileDir | Out-Null
+        foreach ($dir in '.local/share', '.config', '.cache') { New-Item -ItemType Directory -Force (Join-Path $ProfileDir $dir) | Out-Null }
         $path = Join-Path $ProfileDir "script-$([guid]::NewGuid().ToString('n').Substring(0, 8)).ps1"
-        Set-Content -Path $path -Value "`$ErrorActionPreference = 'Stop'`n$Script"
+        Set-Content -Path $path -Value "`$ErrorActionPreference = 'Stop'`n`$PSStyle.OutputRendering = 'PlainText'`n$Script"
         $exe = [Environment]::ProcessPath
         $start = [Diagnostics.ProcessStartInfo]::new($exe)
         if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
         foreach ($a in '-NoProfile', '-NonInteractive', '-File', $path) { $start.ArgumentList.Add($a) }
         $start.RedirectStandardOutput = $true; $start.RedirectStandardError = $true; $start.UseShellExecute = $false
+        $start.WorkingDirectory = $ProfileDir
         $start.Environment['HOME'] = $ProfileDir
         $start.Environment['XDG_DATA_HOME'] = Join-Path $ProfileDir '.local' 'share'
         $start.Environment['XDG_CONFIG_HOME'] = Join-Path $ProfileDir '.config'
@@ -117,6 +120,8 @@ Import-Module OutlookOAuth
 Set-OutlookApplication -ConfigPath $(Quote $config) -ClientId `$env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority `$env:OUTLOOKOAUTH_LAB_AUTHORITY -ClientSecret `$secret | Out-Null
 New-OutlookMailServer -ConfigPath $(Quote $config) -Username alice@example.com -HostName `$env:OUTLOOKOAUTH_LAB_HOST -Port `$env:OUTLOOKOAUTH_LAB_SMTP_PORT |
     Connect-OutlookAccount -ConfigPath $(Quote $config) | Out-Null
+Set-MailSystemParameter -ConfigPath $(Quote $config) -Name mail.catchall.domain -Value example.com
+Set-MailSystemParameter -ConfigPath $(Quote $config) -Name mail.default.from -Value alice
 `$check = Test-OutlookMailConfiguration -ConfigPath $(Quote $config)
 "CHECK `$(@(`$check | Where-Object Severity -eq 'Error').Count) errors"
 `$sent = Send-OutlookMail -ConfigPath $(Quote $config) -From alice@example.com -To bench@elsewhere.example -Subject 'installed from a repository' -Body 'hello'
@@ -145,10 +150,12 @@ Describe 'Azure Automation imports the zip' {
 Import-Module OutlookOAuth
 "BASE `$((Get-Module OutlookOAuth).ModuleBase)"
 "CMDLETS `$(@(Get-Command -Module OutlookOAuth).Count)"
+Set-MailSystemParameter -ConfigPath $(Quote $config) -Name mail.catchall.domain -Value example.com
+Set-MailSystemParameter -ConfigPath $(Quote $config) -Name mail.default.from -Value notifications
 New-OutlookMailServer -ConfigPath $(Quote $config) -Username notifications@example.com -HostName `$env:OUTLOOKOAUTH_LAB_HOST -Port `$env:OUTLOOKOAUTH_LAB_SMTP_PORT | Out-Null
 "SERVERS `$(@(Get-OutlookMailServer -ConfigPath $(Quote $config)).Count)"
 `$check = Test-OutlookMailConfiguration -ConfigPath $(Quote $config)
-"CHECKED `$(@(`$check).Count)"
+"CHECK `$(@(`$check | Where-Object Severity -eq 'Error').Count) errors"
 "@
         $run.ExitCode | Should -Be 0 -Because $run.Text
         $run.Errors | Should -BeNullOrEmpty
@@ -156,5 +163,6 @@ New-OutlookMailServer -ConfigPath $(Quote $config) -Username notifications@examp
         $run.Output | Should -Match ([regex]::Escape("BASE $(Join-Path $modules.FullName 'OutlookOAuth')"))
         $run.Output | Should -Match "CMDLETS $(@($manifest.CmdletsToExport).Count)"
         $run.Output | Should -Match 'SERVERS 1'
+        $run.Output | Should -Match 'CHECK 0 errors'
     }
 }

@@ -79,13 +79,14 @@ try {
     $env:BROWSER = New-LabBrowser -Folder $TestDrive
     Get-OutlookMailServer -ConfigPath $config | Connect-OutlookAccount -ConfigPath $config | Out-Null
     Remove-Item Env:BROWSER
+    Receive-OutlookMail -ConfigPath $config -Name footprint-in -Peek | Out-Null    # Dovecot makes the user's home and Maildir
     $attachment = Join-Path $TestDrive "attachment-$AttachmentMB-MB.bin"
     [IO.File]::WriteAllBytes($attachment, [Security.Cryptography.RandomNumberGenerator]::GetBytes($AttachmentMB * 1MB))
 
     # The mailbox to receive from: $Receive messages delivered into the user's Maildir as a delivery agent does.
     $maildir = Join-Path $env:OUTLOOKOAUTH_LAB_DIR 'mail' 'example.com' $inbox.Split('@')[0] 'Maildir'
-    function Add-MaildirMessages([int] $Count) {
-        foreach ($d in 'cur', 'new', 'tmp') { New-Item -ItemType Directory -Force (Join-Path $maildir $d) | Out-Null }
+    function Add-MaildirMessages([int] $Count, [int] $Round) {
+        if (-not (Test-Path (Join-Path $maildir 'new'))) { throw "$maildir was not made by Dovecot" }
         $blob = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(4096), 'InsertLineBreaks')
         $now = [DateTimeOffset]::UtcNow
         for ($n = 0; $n -lt $Count; $n++) {
@@ -94,12 +95,11 @@ try {
                 "--b`r`nContent-Type: text/plain; charset=utf-8`r`n`r`nMessage ${n}: $('x' * 800)`r`n" +
                 "--b`r`nContent-Type: application/octet-stream; name=`"file-$n.bin`"`r`nContent-Disposition: attachment; filename=`"file-$n.bin`"`r`n" +
                 "Content-Transfer-Encoding: base64`r`n`r`n$blob`r`n--b--`r`n"
-            $name = "$($now.ToUnixTimeSeconds()).M$n`P$PID.footprint"
+            $name = "$($now.ToUnixTimeSeconds()).R$($Round)M$($n)P$PID.footprint"
             [IO.File]::WriteAllText((Join-Path $maildir 'tmp' $name), $text)
             [IO.File]::Move((Join-Path $maildir 'tmp' $name), (Join-Path $maildir 'new' $name))
         }
-        & chown -R outlookoauth-lab:outlookoauth-lab (Split-Path $maildir)
-        & chmod -R u=rwX,go= (Split-Path $maildir)
+        & chown -R outlookoauth-lab:outlookoauth-lab $maildir
     }
 
     $q = { param($s) "'" + $s.Replace("'", "''") + "'" }
@@ -123,9 +123,9 @@ Phase receive "`$(`$received.Count) received, `$(@(Get-ChildItem `$destination).
     for ($round = 1; $round -le $Rounds; $round++) {
         $results.AddRange(@(Measure-Job "bare-$round" ($handshake + "`nPhase start`nPhase end")))
         $results.AddRange(@(Measure-Job "import-$round" ($handshake + "`nPhase start`nImport-Module $(& $q $moduleManifest)`nPhase import")))
-        Add-MaildirMessages $Receive
+        Add-MaildirMessages $Receive $round
         $results.AddRange(@(Measure-Job "job-$round" $jobScript))
-        Remove-Item -Recurse -Force $maildir
+        Get-ChildItem (Join-Path $maildir 'cur'), (Join-Path $maildir 'new') -File | Remove-Item
     }
     $results | Format-Table Job, Phase, Seconds, PeakMB, RssMB, Detail -AutoSize | Out-String -Width 200
     $peak = { param($label) ($results | Where-Object Job -like "$label-*" | Measure-Object PeakMB -Maximum).Maximum }
@@ -143,5 +143,5 @@ Phase receive "`$(`$received.Count) received, `$(@(Get-ChildItem `$destination).
 }
 finally {
     Remove-Item -Recurse -Force $TestDrive -ErrorAction SilentlyContinue
-    if ($maildir -and (Test-Path $maildir)) { Remove-Item -Recurse -Force $maildir -ErrorAction SilentlyContinue }
+    if ($maildir -and (Test-Path $maildir)) { Remove-Item -Recurse -Force (Split-Path $maildir) -ErrorAction SilentlyContinue }
 }
