@@ -7,7 +7,7 @@
     The job is a new pwsh process (the same PowerShell as this one: `dotnet pwsh.dll`, no pwsh on PATH is used) that
     imports the module, sends 500 messages through the lab's Postfix (one with a -AttachmentMB attachment on its own,
     then 499 as one pipeline; to bench@elsewhere.example, which Postfix accepts and discards) and receives -Receive
-    messages from a fresh lab mailbox with `Receive-OutlookMail -Limit 0 -Destination DIR` (each saved as .eml, each
+    messages from bob's lab mailbox (emptied first) with `Receive-OutlookMail -Limit 0 -Destination DIR` (each saved as .eml, each
     object handed down the pipeline and dropped). The messages to receive (about 6 KB each: text and a 4 KB
     attachment) are delivered straight into that user's Maildir, the way a local delivery agent does (tmp/ then new/),
     so that filling the mailbox takes a second, not minutes. The configuration and the tokens are made before the job
@@ -72,7 +72,7 @@ try {
     if ($IsLinux -and (& id -u) -ne '0') { throw 'run as root: the messages to receive are written into the lab mail user''s Maildir' }
     $config = Join-Path $TestDrive 'footprint.yaml'
     $env:OUTLOOKOAUTH_TOKEN_STORE = Join-Path $TestDrive 'tokens'
-    $inbox = "footprint-$([guid]::NewGuid().ToString('n').Substring(0, 8))@example.com"
+    $inbox = 'bob@example.com'    # a user of the lab's sign-in page; its INBOX is emptied first and after
     Set-OutlookApplication -ConfigPath $config -ClientId $env:OUTLOOKOAUTH_LAB_CLIENT_ID -Authority $env:OUTLOOKOAUTH_LAB_AUTHORITY -ClientSecret $Secret | Out-Null
     New-OutlookMailServer -ConfigPath $config -Username alice@example.com -HostName $LabHost -Port $env:OUTLOOKOAUTH_LAB_SMTP_PORT | Out-Null
     New-OutlookMailServer -ConfigPath $config -Name footprint-in -Username $inbox -Direction Incoming -HostName $LabHost -Port $env:OUTLOOKOAUTH_LAB_IMAP_PORT | Out-Null
@@ -87,6 +87,7 @@ try {
     $maildir = Join-Path $env:OUTLOOKOAUTH_LAB_DIR 'mail' 'example.com' $inbox.Split('@')[0] 'Maildir'
     function Add-MaildirMessages([int] $Count, [int] $Round) {
         if (-not (Test-Path (Join-Path $maildir 'new'))) { throw "$maildir was not made by Dovecot" }
+        Get-ChildItem (Join-Path $maildir 'cur'), (Join-Path $maildir 'new') -File | Remove-Item -Force
         $blob = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(4096), 'InsertLineBreaks')
         $now = [DateTimeOffset]::UtcNow
         for ($n = 0; $n -lt $Count; $n++) {
@@ -114,9 +115,12 @@ Phase send-attachment
 `$sent = 1..$($Send - 1) | ForEach-Object { [pscustomobject]@{ From = 'alice@example.com'; To = 'bench@elsewhere.example'; Subject = "footprint `$_"; Body = "message `$_" } } |
     Send-OutlookMail -MessagesPerMinute 0 | Measure-Object
 Phase send "`$(`$sent.Count + @(`$attachmentSent).Count) sent"
-`$destination = New-Item -ItemType Directory (Join-Path $(& $q $TestDrive) "received-`$PID")
+`$destination = New-Item -ItemType Directory (Join-Path $(& $q $TestDrive.FullName) "received-`$PID")
 `$received = Receive-OutlookMail -Name footprint-in -Limit 0 -Destination `$destination.FullName -TimeoutSeconds 120 | Measure-Object
 Phase receive "`$(`$received.Count) received, `$(@(Get-ChildItem `$destination).Count) files"
+# What is left once the garbage is collected (VmHWM keeps the peak above): the managed heap that stays.
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+Phase collected "managed heap `$([math]::Round([GC]::GetTotalMemory(`$true) / 1MB, 1)) MB, allocated in all `$([math]::Round([GC]::GetTotalAllocatedBytes() / 1MB)) MB"
 "@
 
     $results = [Collections.Generic.List[object]]::new()
@@ -125,7 +129,7 @@ Phase receive "`$(`$received.Count) received, `$(@(Get-ChildItem `$destination).
         $results.AddRange(@(Measure-Job "import-$round" ($handshake + "`nPhase start`nImport-Module $(& $q $moduleManifest)`nPhase import")))
         Add-MaildirMessages $Receive $round
         $results.AddRange(@(Measure-Job "job-$round" $jobScript))
-        Get-ChildItem (Join-Path $maildir 'cur'), (Join-Path $maildir 'new') -File | Remove-Item
+        Get-ChildItem (Join-Path $maildir 'cur'), (Join-Path $maildir 'new') -File | Remove-Item -Force
     }
     $results | Format-Table Job, Phase, Seconds, PeakMB, RssMB, Detail -AutoSize | Out-String -Width 200
     $peak = { param($label) ($results | Where-Object Job -like "$label-*" | Measure-Object PeakMB -Maximum).Maximum }
@@ -143,5 +147,5 @@ Phase receive "`$(`$received.Count) received, `$(@(Get-ChildItem `$destination).
 }
 finally {
     Remove-Item -Recurse -Force $TestDrive -ErrorAction SilentlyContinue
-    if ($maildir -and (Test-Path $maildir)) { Remove-Item -Recurse -Force (Split-Path $maildir) -ErrorAction SilentlyContinue }
+    if ($maildir -and (Test-Path $maildir)) { Get-ChildItem (Join-Path $maildir 'cur'), (Join-Path $maildir 'new') -File | Remove-Item -Force -ErrorAction SilentlyContinue }
 }
