@@ -12,8 +12,9 @@
                                             Publish-PSResource (module folder content with the .psd1 at the root,
                                             nuspec generated from the manifest, which this task then marks with
                                             <license type="file">LICENSE</license>);
-              OutlookOAuth-<version>.zip    what an Azure Automation runtime environment imports (root folder
-                                            OutlookOAuth/ holding the .psd1).
+              OutlookOAuth.zip              what an Azure Automation runtime environment imports: Automation wants
+                                            the zip, its one folder and the manifest to have the same name, so the
+                                            version is only inside (root folder OutlookOAuth/ holding the .psd1).
             With -Repository NAME (registered with Register-PSResourceRepository) it also publishes the .nupkg there.
     Clean   removes bin/, obj/, out/, artifacts/ and TestResults/.
 .EXAMPLE
@@ -80,7 +81,7 @@ foreach ($t in $Task) {
             $version = (Import-PowerShellDataFile (Join-Path $moduleOut 'OutlookOAuth.psd1')).ModuleVersion
             $artifacts = New-Item -ItemType Directory -Force $OutputPath
             $nupkg = Join-Path $artifacts "OutlookOAuth.$version.nupkg"
-            $zip = Join-Path $artifacts "OutlookOAuth-$version.zip"
+            $zip = Join-Path $artifacts 'OutlookOAuth.zip'    # Automation: zip, folder and manifest of one name
             Remove-Item $nupkg, $zip -ErrorAction SilentlyContinue
 
             # The repository package, packed the way Publish-PSResource packs it (the same code in PSResourceGet).

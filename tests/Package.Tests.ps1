@@ -47,7 +47,7 @@ Register-PSResourceRepository -Name LocalPackages -Uri $(Quote $repository.FullN
 & $(Quote (Join-Path $root 'build.ps1')) -Task Package -Repository LocalPackages -OutputPath $(Quote $artifacts) | ForEach-Object Name
 "@
     $nupkg = Join-Path $artifacts "OutlookOAuth.$version.nupkg"
-    $zip = Join-Path $artifacts "OutlookOAuth-$version.zip"
+    $zip = Join-Path $artifacts 'OutlookOAuth.zip'    # Automation wants zip, folder and manifest of one name
     $env:BROWSER = New-LabBrowser -Folder $TestDrive    # signs in as the account the module asks for
 }
 
@@ -94,6 +94,8 @@ Describe 'build.ps1 -Task Package' {
     It 'zips one root folder OutlookOAuth/ holding the manifest, as Azure Automation imports it' {
         $archive = [IO.Compression.ZipFile]::OpenRead($zip)
         try { $names = @($archive.Entries.FullName) } finally { $archive.Dispose() }
+        # Automation: the zip, its one folder and the manifest in it have the same name.
+        [IO.Path]::GetFileNameWithoutExtension($zip) | Should -Be 'OutlookOAuth'
         @($names | ForEach-Object { $_.Split('/')[0] } | Select-Object -Unique) | Should -Be @('OutlookOAuth')
         $names | Should -Contain 'OutlookOAuth/OutlookOAuth.psd1'
         $names | Should -Contain 'OutlookOAuth/LICENSE'
