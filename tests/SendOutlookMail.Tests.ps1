@@ -230,10 +230,11 @@ Describe 'A forwarding runbook never mails out local files (issue 16, item 10)' 
         function Get-Copies { Get-ChildItem (Join-Path $env:OUTLOOKOAUTH_LAB_DIR 'mail' 'example.com' 'bob') -Recurse -File |
             Where-Object { $_.Directory.Name -in 'new', 'cur' } | Where-Object { Select-String -Path $_.FullName -SimpleMatch -Quiet -Pattern $subject } |
             ForEach-Object { Get-Content -Raw $_.FullName } }
+        # (The host name itself is in every copy's Received: header; its file's bytes would come base64-encoded.)
         function Test-Leak([string[]] $Copies) {
-            foreach ($bytes in $locals) {
-                $b64 = [Convert]::ToBase64String($bytes)
-                foreach ($copy in $Copies) { if ($copy.Replace("`r`n", '').Contains($b64) -or $copy.Contains([Text.Encoding]::UTF8.GetString($bytes).Trim())) { return $true } }
+            foreach ($copy in $Copies) {
+                if ($copy.Contains('LOCAL SECRET')) { return $true }
+                foreach ($bytes in $locals) { if ($copy.Replace("`r`n", '').Contains([Convert]::ToBase64String($bytes))) { return $true } }
             }
             $false
         }

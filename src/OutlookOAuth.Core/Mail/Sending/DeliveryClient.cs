@@ -56,8 +56,14 @@ internal sealed class DeliveryClient(MailKit.IProtocolLogger log) : SmtpClient(l
     {
         var size = base.GetSize(options, message, cancellationToken);
         Size = size;
-        if (MaxSize > 0 && size > MaxSize) throw new MessageTooLargeException(size, MaxSize);
-        return size;
+        return MaxSize > 0 && size > MaxSize ? throw new MessageTooLargeException(size, MaxSize) : size;
+    }
+
+    protected override async Task<long> GetSizeAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
+    {
+        var size = await base.GetSizeAsync(options, message, cancellationToken).ConfigureAwait(false);
+        Size = size;
+        return MaxSize > 0 && size > MaxSize ? throw new MessageTooLargeException(size, MaxSize) : size;
     }
 
     // No recipient left: MailKit resets the transaction (RSET) and throws; nothing was sent.

@@ -50,8 +50,10 @@ public sealed class SendJournal : IDisposable
         var journal = new SendJournal(file, path);
         try
         {
-            var text = new StreamReader(file, Encoding.UTF8, false, 65536, leaveOpen: true).ReadToEnd();
-            var lines = text.Split('\n');
+            var bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+            var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
+            var lines = Encoding.UTF8.GetString(bytes, 0, complete).Split('\n');
             // The last element is "" after a complete last line, or the unfinished line of an interrupted write.
             for (var i = 0; i < lines.Length - 1; i++)
             {
@@ -63,8 +65,8 @@ public sealed class SendJournal : IDisposable
                         $"{path}:{i + 1}: not a journal line (key, tab, Message-Id, tab, time).", "Give -Journal a file of its own; it is written by Send-OutlookMail only.");
                 journal._sent.Add(line[..tab]);
             }
+            if (complete < bytes.Length) file.SetLength(complete); // drops a cut line so that the next one starts clean
             file.Seek(0, SeekOrigin.End);
-            if (text.Length > 0 && !text.EndsWith('\n')) file.Write("\n"u8); // closes a cut line so that the next one starts clean
             return journal;
         }
         catch

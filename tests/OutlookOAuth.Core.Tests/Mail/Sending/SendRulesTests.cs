@@ -4,6 +4,7 @@ using OutlookOAuth.Mail.Receiving;
 using OutlookOAuth.Mail.Sending;
 using OutlookOAuth.Selection;
 using Xunit;
+using MailboxAddress = MimeKit.MailboxAddress;
 using static OutlookOAuth.Tests.Selection.SelectionConfigs;
 
 namespace OutlookOAuth.Tests.Sending;
@@ -56,10 +57,13 @@ public class SendRulesTests
         Assert.Equal("AmbiguousMessage", e.ErrorId);
         Assert.Contains("-To, -Attachment", e.Message);
 
-        var request = new SendParameters { From = "Sales <sales@example.com>", Input = input, FromPipeline = true, CommandLine = new HashSet<string> { "From" } }.ToRequest(p => p);
+        input.From.Clear();
+        input.From.Add(new MailboxAddress("Stranger", "stranger@partner.test"));
+        var request = new SendParameters { From = "John <john@example.com>", Input = input, FromPipeline = true, CommandLine = new HashSet<string> { "From" } }.ToRequest(p => p);
         using var mail = MailComposer.Prepare(request, PerUserResolver());
-        Assert.Equal("sales@example.com", mail.Message.From.Mailboxes.Single().Address);
-        Assert.Equal("sales@example.com", mail.EnvelopeFrom.Address);
+        Assert.Equal("john@example.com", mail.Message.From.Mailboxes.Single().Address);
+        Assert.Equal("john@example.com", mail.EnvelopeFrom.Address);
+        Assert.False(mail.Resolution.FromRewritten);
     }
 
     [Fact]
