@@ -261,6 +261,7 @@ Describe 'A forwarding runbook never mails out local files (issue 16, item 10)' 
         try {
             $sent = $received.Message | Send-OutlookMail -ConfigPath $config -ErrorAction Stop
             $sent.MessageId | Should -Be $id
+            (Send-OutlookMail -ConfigPath $config -Message $received -ErrorAction Stop).MessageId | Should -Be $id
             $null = $received | Send-OutlookMail -ConfigPath $config -To carol@partner.test -Attachment secret.txt -ErrorVariable refused -ErrorAction SilentlyContinue
         }
         finally { Pop-Location }
