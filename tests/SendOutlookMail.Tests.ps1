@@ -196,3 +196,237 @@ Describe 'A mailing where one sender has no connected account' {
         foreach ($r in $results) { Get-LabMail bob@example.com $r.MessageId | Should -Not -BeNullOrEmpty }
     }
 }
+
+Describe 'A forwarding runbook never mails out local files (issue 16, item 10)' {
+    BeforeAll {
+        $config = Join-Path $TestDrive 'forward.yaml'
+        New-SendingLab $config
+        # bob's mailbox, read over IMAP: the received messages are the pipeline input of the runbook.
+        $env:BROWSER = New-LabBrowser bob@example.com
+        New-OutlookMailServer -ConfigPath $config -Name inbox -Username bob@example.com -Direction Incoming -HostName $LabHost -Port $env:OUTLOOKOAUTH_LAB_IMAP_PORT |
+            Connect-OutlookAccount | Out-Null
+        Remove-Item Env:BROWSER -ErrorAction SilentlyContinue
+
+        # A stranger's message whose attachments are named after local files: an absolute path and a relative name.
+        $subject = "hostile $([guid]::NewGuid())"
+        $id = "hostile-$([guid]::NewGuid())@stranger.test"
+        $eml = Join-Path $TestDrive 'hostile.eml'
+        [IO.File]::WriteAllText($eml, (@(
+            'From: alice@example.com', 'To: bob@example.com', "Subject: $subject", "Message-ID: <$id>", 'MIME-Version: 1.0',
+            'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'Forward me.',
+            '--b', 'Content-Type: text/plain; name="hostname"', 'Content-Disposition: attachment; filename="/etc/hostname"', '', 'stranger one',
+            '--b', 'Content-Type: text/plain; name="secret.txt"', 'Content-Disposition: attachment; filename="secret.txt"', '', 'stranger two',
+            '--b--', '') -join "`r`n"))
+        Send-OutlookMail -ConfigPath $config -MessagePath $eml -ErrorAction Stop | Out-Null
+        $deadline = (Get-Date).AddSeconds(20)
+        do { $received = Receive-OutlookMail -ConfigPath $config -Name inbox -Peek -All -Limit 0 | Where-Object Subject -eq $subject }
+        while (-not $received -and (Get-Date) -lt $deadline -and -not (Start-Sleep -Milliseconds 200))
+        # The local files those names point at, as a forwarding runbook in this folder would find them.
+        $work = New-Item -ItemType Directory (Join-Path $TestDrive 'runbook')
+        Set-Content (Join-Path $work 'secret.txt') 'LOCAL SECRET of this machine'
+        $locals = @([IO.File]::ReadAllBytes('/etc/hostname'), [IO.File]::ReadAllBytes((Join-Path $work 'secret.txt')))
+
+        # Every copy of the message that reached bob, and whether any local file's bytes are in one of them.
+        function Get-Copies { Get-ChildItem (Join-Path $env:OUTLOOKOAUTH_LAB_DIR 'mail' 'example.com' 'bob') -Recurse -File |
+            Where-Object { $_.Directory.Name -in 'new', 'cur' } | Where-Object { Select-String -Path $_.FullName -SimpleMatch -Quiet -Pattern $subject } |
+            ForEach-Object { Get-Content -Raw $_.FullName } }
+        # (The host name itself is in every copy's Received: header; its file's bytes would come base64-encoded.)
+        function Test-Leak([string[]] $Copies) {
+            foreach ($copy in $Copies) {
+                if ($copy.Contains('LOCAL SECRET')) { return $true }
+                foreach ($bytes in $locals) { if ($copy.Replace("`r`n", '').Contains([Convert]::ToBase64String($bytes))) { return $true } }
+            }
+            $false
+        }
+    }
+    AfterAll { Remove-Item Env:BROWSER -ErrorAction SilentlyContinue }
+
+    It 'sends a piped received message as it is: its attachment names never pick local files' {
+        $received | Should -HaveCount 1
+        $received.Attachments | Should -Contain '/etc/hostname'
+        Push-Location $work
+        try { $sent = $received | Send-OutlookMail -ConfigPath $config -ErrorAction Stop }
+        finally { Pop-Location }
+        $sent.MessageId | Should -Be $id -Because 'the message itself is sent, not a new one'
+        $deadline = (Get-Date).AddSeconds(20)
+        while (@(Get-Copies).Count -lt 2 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $copies = @(Get-Copies)
+        $copies | Should -HaveCount 2
+        Test-Leak $copies | Should -BeFalse
+        $copies[0] | Should -Match 'stranger two'
+    }
+
+    It 'sends a piped MimeKit message as it is, and refuses to turn a message into a new one' {
+        Push-Location $work
+        try {
+            $sent = $received.Message | Send-OutlookMail -ConfigPath $config -ErrorAction Stop
+            $sent.MessageId | Should -Be $id
+            (Send-OutlookMail -ConfigPath $config -Message $received -ErrorAction Stop).MessageId | Should -Be $id
+            $null = $received | Send-OutlookMail -ConfigPath $config -To carol@partner.test -Attachment secret.txt -ErrorVariable refused -ErrorAction SilentlyContinue
+        }
+        finally { Pop-Location }
+        $refused | Should -HaveCount 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'AmbiguousMessage,*'
+        $refused[0].Exception.Message | Should -Match '-To, -Attachment'
+        Start-Sleep -Milliseconds 500
+        Test-Leak @(Get-Copies) | Should -BeFalse
+    }
+}
+
+Describe 'The server''s refusals are told as the server said them (issue 16, items 11 and 12)' {
+    BeforeAll {
+        $config = Join-Path $TestDrive 'refusals.yaml'
+        New-SendingLab $config
+    }
+
+    It 'refuses a message over the size the server advertises before sending it, naming both sizes' {
+        $big = Join-Path $TestDrive 'big.bin'
+        [IO.File]::WriteAllBytes($big, [byte[]]::new(11MB))   # the lab's Postfix: message_size_limit 10240000 (its default)
+        $failure = try { Send-OutlookMail -ConfigPath $config -From alice@example.com -To bob@example.com -Subject big -Body x -Attachment $big -ErrorAction Stop } catch { $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MessageTooLarge,*'
+        $failure.Exception.Message | Should -Match '1[45],\d{3},\d{3} bytes'
+        $failure.Exception.Message | Should -Match '10,240,000 bytes'
+        $failure.ErrorDetails.RecommendedAction | Should -Match '35 MB'
+        $failure.CategoryInfo.Category | Should -Be 'LimitsExceeded'
+    }
+
+    It 'makes each refused recipient an error a runbook stops on, while the others get the message' {
+        $subject = "partly refused $([guid]::NewGuid())"
+        $results = Send-OutlookMail -ConfigPath $config -From alice@example.com -To bob@example.com, refused@example.com -Subject $subject -Body x `
+            -ErrorVariable failures -ErrorAction SilentlyContinue
+        $results.Accepted | Should -Be @('bob@example.com')
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'RecipientRefused,*'
+        $failures[0].Exception.Message | Should -Match 'refused@example.com'
+        $failures[0].Exception.ServerReply | Should -Match '^550 5\.1\.1'
+        $failures[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        Get-LabMail bob@example.com $results.MessageId | Should -Not -BeNullOrEmpty
+
+        $reached = $false
+        try { Send-OutlookMail -ConfigPath $config -From alice@example.com -To bob@example.com, refused@example.com -Subject $subject -Body x -ErrorAction Stop; $reached = $true } catch { $stopped = $_ }
+        $reached | Should -BeFalse
+        $stopped.FullyQualifiedErrorId | Should -BeLike 'RecipientRefused,*'
+    }
+
+    It 'sends to recipients over the server''s limit (452 4.5.3 too many recipients) in a further transaction' {
+        # Postfix's smtpd_recipient_limit is 1000: the last 5 of 1,005 get 452 4.5.3, bob among them.
+        $to = @(1..1002 | ForEach-Object { "r$_@discard.test" }) + 'bob@example.com' + @(1003..1004 | ForEach-Object { "r$_@discard.test" })
+        $result = Send-OutlookMail -ConfigPath $config -From alice@example.com -Bcc $to -Subject "many $([guid]::NewGuid())" -Body x -ErrorAction Stop -Verbose 4>&1 |
+            Tee-Object -Variable all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'further transaction' }) | Should -HaveCount 1
+        $result.Accepted | Should -HaveCount 1005
+        $result.Refused | Should -HaveCount 0
+        Start-Sleep -Milliseconds 500
+        $null = Get-LabMail bob@example.com $result.MessageId
+        @(Get-ChildItem (Join-Path $env:OUTLOOKOAUTH_LAB_DIR 'mail' 'example.com' 'bob') -Recurse -File | Where-Object { $_.Directory.Name -in 'new', 'cur' } |
+            Where-Object { Select-String -Path $_.FullName -SimpleMatch -Quiet -Pattern "<$($result.MessageId)>" }) | Should -HaveCount 1
+    }
+}
+
+Describe 'Bad input is refused before anything is sent (issue 16, item 13)' {
+    BeforeAll {
+        $config = Join-Path $TestDrive 'input.yaml'
+        New-SendingLab $config
+        function Get-Failure([scriptblock] $Send) { try { & $Send; $null } catch { $_ } }
+    }
+
+    It 'refuses a non-ASCII local part when the server does not advertise SMTPUTF8 (the lab''s Postfix: smtputf8_enable = no)' {
+        $f = Get-Failure { Send-OutlookMail -ConfigPath $config -From alice@example.com -To 'jürgen@example.com' -Subject x -Body x -ErrorAction Stop }
+        $f.FullyQualifiedErrorId | Should -BeLike 'SmtpUtf8NotSupported,*'
+        $f.Exception.Message | Should -Match 'jürgen@example.com'
+    }
+
+    It 'refuses CR/LF in -Subject and in a display name' {
+        (Get-Failure { Send-OutlookMail -ConfigPath $config -From alice@example.com -To bob@example.com -Subject "x`r`nBcc: evil@partner.test" -Body x -ErrorAction Stop }).FullyQualifiedErrorId |
+            Should -BeLike 'InvalidSubject,*'
+        (Get-Failure { Send-OutlookMail -ConfigPath $config -From "Evil`r`nBcc: evil@partner.test <alice@example.com>" -To bob@example.com -Subject x -Body x -ErrorAction Stop }).FullyQualifiedErrorId |
+            Should -BeLike 'InvalidAddress,*'
+        (Get-Failure { Send-OutlookMail -ConfigPath $config -From alice@example.com -To "Bob`n <bob@example.com>" -Subject x -Body x -ErrorAction Stop }).FullyQualifiedErrorId |
+            Should -BeLike 'InvalidAddress,*'
+    }
+
+    It 'applies -From to an .eml sent with -MessagePath' {
+        $id = "from-$([guid]::NewGuid())@partner.test"
+        $eml = Join-Path $TestDrive 'from.eml'
+        Set-Content $eml -Value @('From: Carol <carol@my_host.example>', 'To: bob@example.com', 'Subject: With -From', "Message-ID: <$id>", '', 'x')
+        $sent = Send-OutlookMail -ConfigPath $config -MessagePath $eml -From 'Alice <alice@example.com>' -ErrorAction Stop
+        $sent.Server | Should -Be 'alice@example.com'
+        $sent.FromRewritten | Should -BeFalse
+        Get-LabMail bob@example.com $id | Should -Match '(?m)^From: "?Alice"? <alice@example.com>'
+    }
+
+    It 'names the row and the column of a bad Priority cell, and sends the other rows' {
+        $rows = 'From,To,Subject,Body,Priority', 'alice@example.com,bob@example.com,p1,x,High', 'alice@example.com,bob@example.com,p2,x,Urgent' | ConvertFrom-Csv
+        $results = $rows | Send-OutlookMail -ConfigPath $config -ErrorVariable failures -ErrorAction SilentlyContinue
+        $results.Subject | Should -Be 'p1'
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'InvalidColumnValue,*'
+        $failures[0].Exception.Message | Should -Match "Row 2, column 'Priority': 'Urgent'"
+        $failures[0].TargetObject.Subject | Should -Be 'p2'
+    }
+
+    It 'says a folder is a folder, refuses a FIFO at once, and reports an unreadable attachment as a local file error, not retried' {
+        (Get-Failure { Send-OutlookMail -ConfigPath $config -From alice@example.com -To bob@example.com -Subject x -Body x -Attachment $TestDrive -ErrorAction Stop }).FullyQualifiedErrorId |
+            Should -BeLike 'AttachmentIsFolder,*'
+
+        $fifo = Join-Path $TestDrive 'pipe'
+        & mkfifo $fifo
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({ param($Module, $Config, $Fifo)
+            Import-Module $Module
+            try { Send-OutlookMail -ConfigPath $Config -From alice@example.com -To bob@example.com -Subject x -Body x -Attachment $Fifo -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }
+        }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config).AddArgument($fifo)
+        $async = $ps.BeginInvoke()
+        $done = $async.AsyncWaitHandle.WaitOne(15000)
+        if (-not $done) { $ps.Stop() }
+        $done | Should -BeTrue -Because 'a FIFO must not block the command'
+        $ps.EndInvoke($async) | Should -BeLike 'AttachmentNotRegularFile,*'
+        $ps.Dispose()
+
+        # /proc/self/mem is a regular file whose first page cannot be read (EIO): a disk error, not a network one.
+        $f = Get-Failure { Send-OutlookMail -ConfigPath $config -From alice@example.com -To bob@example.com -Subject x -Body x -Attachment /proc/self/mem -ErrorAction Stop -Verbose 4>$null }
+        $f.FullyQualifiedErrorId | Should -BeLike 'AttachmentUnreadable,*'
+        $f.Exception.Message | Should -Match '/proc/self/mem'
+        $f.CategoryInfo.Category | Should -Be 'ReadError'
+    }
+}
+
+Describe 'A CSV mailing interrupted and run again sends each message once (-Journal, issue 16, item 13)' {
+    BeforeAll {
+        $config = Join-Path $TestDrive 'journal.yaml'
+        New-SendingLab $config
+        $run = [guid]::NewGuid().ToString('n').Substring(0, 8)
+        $csv = Join-Path $TestDrive 'mailing.csv'
+        Set-Content $csv (@('From,To,Subject,Body') + (1..5 | ForEach-Object { "alice@example.com,bob@example.com,journal $run row $_,Row $_" }) + "alice@example.com,bob@example.com,journal $run row 5,Row 5")
+        $journal = Join-Path $TestDrive 'mailing.journal'
+    }
+
+    It 'skips on the re-run what the server accepted before the interruption' {
+        # The first run: 2 messages per minute, stopped (Ctrl+C) while it waits for the third.
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({ param($Module, $Config, $Csv, $Journal)
+            Import-Module $Module
+            Import-Csv $Csv | Send-OutlookMail -ConfigPath $Config -MessagesPerMinute 2 -Journal $Journal
+        }).AddArgument((Get-Module OutlookOAuth).Path).AddArgument($config).AddArgument($csv).AddArgument($journal)
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+        $deadline = (Get-Date).AddSeconds(30)
+        while ($output.Count -lt 2 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        Start-Sleep -Milliseconds 300
+        $ps.Stop()
+        $output.Count | Should -Be 2
+        $ps.Dispose()
+        (Get-Item $journal).UnixMode | Should -Be '-rw-------'
+
+        # The re-run: the same command; only the four rows not yet accepted leave (row 5 twice: the CSV has it twice).
+        $rerun = Import-Csv $csv | Send-OutlookMail -ConfigPath $config -MessagesPerMinute 0 -Journal $journal -ErrorAction Stop
+        $rerun.Subject | Should -Be @("journal $run row 3", "journal $run row 4", "journal $run row 5", "journal $run row 5")
+        @(Import-Csv $csv | Send-OutlookMail -ConfigPath $config -Journal $journal -ErrorAction Stop) | Should -HaveCount 0
+
+        Start-Sleep -Seconds 1
+        $subjects = Get-ChildItem (Join-Path $env:OUTLOOKOAUTH_LAB_DIR 'mail' 'example.com' 'bob') -Recurse -File | Where-Object { $_.Directory.Name -in 'new', 'cur' } |
+            Select-String -Pattern "^Subject: (journal $run row \d)" | ForEach-Object { $_.Matches[0].Groups[1].Value }
+        ($subjects | Sort-Object) | Should -Be (@(1..4 | ForEach-Object { "journal $run row $_" }) + @("journal $run row 5", "journal $run row 5"))
+    }
+}

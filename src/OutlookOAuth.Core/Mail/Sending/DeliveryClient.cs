@@ -10,6 +10,10 @@ internal sealed class DeliveryClient(MailKit.IProtocolLogger log) : SmtpClient(l
 {
     public List<string> Accepted { get; } = new();
     public List<RefusedRecipient> Refused { get; } = new();
+    /// <summary>The server's reply to MAIL FROM when it refused it (then every RCPT TO gets "503 need MAIL command").</summary>
+    public SmtpResponse? SenderRefusal { get; private set; }
+    /// <summary>The size of the message as written, once measured (only when the server advertises SIZE).</summary>
+    public long? Size { get; private set; }
     int _expected;
     int _handled;
 
@@ -21,6 +25,8 @@ internal sealed class DeliveryClient(MailKit.IProtocolLogger log) : SmtpClient(l
     {
         Accepted.Clear();
         Refused.Clear();
+        SenderRefusal = null;
+        Size = null;
         _expected = recipients;
         _handled = 0;
     }
@@ -35,6 +41,29 @@ internal sealed class DeliveryClient(MailKit.IProtocolLogger log) : SmtpClient(l
     {
         Refused.Add(new RefusedRecipient(mailbox.Address, (int)response.StatusCode, response.Response));
         _handled++;
+    }
+
+    protected override void OnSenderNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+    {
+        SenderRefusal = response;
+        _expected = 0; // nothing more of this transaction can be delivered
+        base.OnSenderNotAccepted(message, mailbox, response);
+    }
+
+    // MailKit measures the message before MAIL FROM when the server advertises SIZE: a message over the server's limit
+    // is refused here, before any command of the transaction is sent.
+    protected override long GetSize(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
+    {
+        var size = base.GetSize(options, message, cancellationToken);
+        Size = size;
+        return MaxSize > 0 && size > MaxSize ? throw new MessageTooLargeException(size, MaxSize) : size;
+    }
+
+    protected override async Task<long> GetSizeAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
+    {
+        var size = await base.GetSizeAsync(options, message, cancellationToken).ConfigureAwait(false);
+        Size = size;
+        return MaxSize > 0 && size > MaxSize ? throw new MessageTooLargeException(size, MaxSize) : size;
     }
 
     // No recipient left: MailKit resets the transaction (RSET) and throws; nothing was sent.

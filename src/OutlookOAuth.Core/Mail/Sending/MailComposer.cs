@@ -19,9 +19,10 @@ public static class MailComposer
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(resolver);
         if ((request.Message is not null || request.MessagePath is not null) &&
-            (request.To.Count > 0 || request.Cc.Count > 0 || request.Bcc.Count > 0 || request.Subject is not null || request.Body is not null || request.Attachments.Count > 0))
+            (request.To.Count > 0 || request.Cc.Count > 0 || request.Bcc.Count > 0 || request.Subject is not null || request.Body is not null || request.Attachments.Count > 0 || request.MessageId is not null))
             throw new MailSendException("AmbiguousMessage", FailureKind.InvalidArgument,
-                "A message or .eml file is sent as it is: -To, -Cc, -Bcc, -Subject, -Body and -Attachment cannot be combined with it.");
+                "A message or .eml file is sent as it is: -To, -Cc, -Bcc, -Subject, -Body, -Attachment and -MessageId cannot be combined with it (-From can: it replaces its From).");
+        RefuseLineBreaks(request);
         try { return PrepareCore(request, resolver); }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
         {
@@ -59,6 +60,12 @@ public static class MailComposer
                 }
             }
             else message = Compose(request);
+            if (!string.IsNullOrWhiteSpace(request.From) && (request.Message is not null || request.MessagePath is not null))
+            {
+                // -From with a ready message: it becomes the message's sender (its From header), and the rules apply to it.
+                message.From.Clear();
+                message.From.Add(ParseMailbox(request.From, "From"));
+            }
 
             var sender = Sender(request, message);
             var resolution = resolver.Resolve(sender);
@@ -72,8 +79,9 @@ public static class MailComposer
                 message.From.Add(ParseMailbox(resolution.From, "From"));
                 if (message.ReplyTo.Count == 0 && resolution.ReplyTo is { } replyTo) message.ReplyTo.Add(ParseMailbox(replyTo, "Reply-To"));
             }
-            if (string.IsNullOrWhiteSpace(message.MessageId))
-                message.MessageId = MimeUtils.GenerateMessageId(MailboxDomain(resolution.EnvelopeFrom!));
+            var hadMessageId = !string.IsNullOrWhiteSpace(message.MessageId);
+            if (request.MessageId is { } id) message.MessageId = id;
+            else if (!hadMessageId) message.MessageId = MimeUtils.GenerateMessageId(MailboxDomain(resolution.EnvelopeFrom!));
             message.Date = message.Date == default ? DateTimeOffset.Now : message.Date;
 
             var recipients = new List<MailboxAddress>();
@@ -86,7 +94,8 @@ public static class MailComposer
                     "Give at least one recipient with -To, -Cc or -Bcc.");
 
             var envelope = ParseMailbox(resolution.EnvelopeFrom!, "MAIL FROM");
-            var prepared = new PreparedMail(message, resolution, envelope, recipients, request.Source, owned, file);
+            var prepared = new PreparedMail(message, resolution, envelope, recipients, request.Source, owned, file)
+                { OriginalMessageId = request.MessageId ?? (hadMessageId ? message.MessageId : null) };
             file = null;
             return prepared;
         }
@@ -136,13 +145,7 @@ public static class MailComposer
                 var mixed = new Multipart("mixed") { body };
                 foreach (var path in request.Attachments)
                 {
-                    FileStream stream;
-                    try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 65536, FileOptions.SequentialScan); }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        throw new MailSendException("AttachmentNotFound", FailureKind.InvalidArgument, $"The attachment '{path}' cannot be read: {e.Message}",
-                            "Check the path given to -Attachment (relative paths are resolved against the current location).", inner: e);
-                    }
+                    var stream = AttachmentStream.Open(path);
                     opened.Add(stream);
                     mixed.Add(new MimePart(MimeTypes.GetMimeType(path))
                     {
@@ -165,6 +168,34 @@ public static class MailComposer
         }
     }
 
+    // A line break in a header value would glue (or inject) header lines: refused, as in addresses.
+    static void RefuseLineBreaks(MailRequest request)
+    {
+        Check(request.From, "From");
+        foreach (var (values, name) in new[] { (request.To, "To"), (request.Cc, "Cc"), (request.Bcc, "Bcc"), (request.ReplyTo, "Reply-To") })
+            foreach (var v in values) Check(v, name);
+        Check(request.Subject, "Subject");
+        Check(request.MessageId, "MessageId");
+        if (request.MessageId is { } id && !IsMessageId(id))
+            throw new MailSendException("InvalidMessageId", FailureKind.InvalidArgument,
+                $"MessageId '{id}' is not a Message-Id: expected left@right, without spaces or angle brackets inside.",
+                "Give a unique id such as mailing-2026-12-row-7@contoso.com.");
+
+        static void Check(string? value, string what)
+        {
+            if (value is null || value.IndexOfAny(['\r', '\n', '\0']) < 0) return;
+            throw new MailSendException(what == "Subject" ? "InvalidSubject" : what == "MessageId" ? "InvalidMessageId" : "InvalidAddress", FailureKind.InvalidArgument,
+                $"{what} contains a line break: '{value.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\0", "\\0")}'. A header value is one line.",
+                $"Remove the line breaks from {what}.");
+        }
+    }
+
+    static bool IsMessageId(string id)
+    {
+        var at = id.IndexOf('@');
+        return at > 0 && at < id.Length - 1 && id.IndexOf('@', at + 1) < 0 && id.All(c => c > ' ' && c < 127 && c is not ('<' or '>' or '"' or '\\'));
+    }
+
     /// <summary>True for a MimeKit MimeMessage, whichever copy of MimeKit made it.</summary>
     public static bool IsMessage(object? value) => value?.GetType().FullName == typeof(MimeMessage).FullName;
 
@@ -182,7 +213,7 @@ public static class MailComposer
 
     static string Sender(MailRequest request, MimeMessage message)
     {
-        if (request.Message is null && request.MessagePath is null)
+        if (!string.IsNullOrWhiteSpace(request.From) || (request.Message is null && request.MessagePath is null))
         {
             if (string.IsNullOrWhiteSpace(request.From))
                 throw new MailSendException("NoSender", FailureKind.InvalidArgument, "The message has no sender.", "Give the sender with -From.");

@@ -17,6 +17,8 @@ public sealed class MailRequest
     /// <summary>Full paths of files to attach; they are streamed from disk when the message is sent.</summary>
     public IReadOnlyList<string> Attachments { get; init; } = [];
     public MailPriority Priority { get; init; } = MailPriority.Normal;
+    /// <summary>The Message-Id of a composed message (without angle brackets), or null for a new one.</summary>
+    public string? MessageId { get; init; }
     /// <summary>A ready MimeKit MimeMessage, sent as it is (From rewrite, Message-Id and Bcc rules still apply). Typed
     /// object so that callers outside the module's load context (the cmdlets) need no MimeKit reference; a MimeMessage
     /// of another copy of MimeKit is written out and read back (<see cref="MailComposer.IsMessage"/>).</summary>

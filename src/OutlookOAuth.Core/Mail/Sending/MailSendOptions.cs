@@ -11,6 +11,9 @@ public sealed class MailSendOptions
     /// <summary>Messages per minute per mailbox; null = <see cref="MicrosoftMessagesPerMinute"/> on Microsoft hosts
     /// (office365.com, outlook.com) and no pacing elsewhere; 0 = no pacing.</summary>
     public int? MessagesPerMinute { get; init; }
+    /// <summary>The journal of the mailing (owned by the sender from then on): accepted messages are recorded in it and
+    /// <see cref="MailSender.Journaled"/> tells which ones an earlier run already sent.</summary>
+    public SendJournal? Journal { get; init; }
     /// <summary>A connection whose token has less than this left is replaced by a new one with a fresh token.</summary>
     public TimeSpan TokenRefreshMargin { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -32,6 +32,10 @@ public sealed class PreparedMail : IDisposable
     public IReadOnlyList<MailboxAddress> Recipients { get; }
     public object? Source { get; }
     public string MessageId => Message.MessageId ?? "";
+    /// <summary>The Message-Id the message had before it was prepared (an .eml's, or -MessageId), or null when Prepare made one.</summary>
+    public string? OriginalMessageId { get; init; }
+    /// <summary>The message's key in the journal of the mailing, once <see cref="MailSender.Journaled"/> computed it.</summary>
+    internal string? JournalKey { get; set; }
 
     /// <summary>One line for -WhatIf: server, From and envelope.</summary>
     public string Describe() =>

@@ -84,7 +84,7 @@ public class MailComposerTests
         Assert.Equal("report.pdf", attachment.FileName);
         Assert.Equal("application/pdf", attachment.ContentType.MimeType);
         Assert.Equal(ContentEncoding.Base64, attachment.ContentTransferEncoding);
-        Assert.IsType<FileStream>(attachment.Content!.Stream);
+        Assert.IsType<AttachmentStream>(attachment.Content!.Stream); // over the file: read while the message is written
     }
 
     [Fact]
