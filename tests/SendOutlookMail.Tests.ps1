@@ -281,11 +281,11 @@ Describe 'The server''s refusals are told as the server said them (issue 16, ite
 
     It 'refuses a message over the size the server advertises before sending it, naming both sizes' {
         $big = Join-Path $TestDrive 'big.bin'
-        [IO.File]::WriteAllBytes($big, [byte[]]::new(11MB))   # the lab's Postfix: message_size_limit 10240000 (its default)
+        [IO.File]::WriteAllBytes($big, [byte[]]::new(36MB))   # the lab's Postfix: message_size_limit 36700160 (Exchange Online's 35 MB default)
         $failure = try { Send-OutlookMail -ConfigPath $config -From alice@example.com -To bob@example.com -Subject big -Body x -Attachment $big -ErrorAction Stop } catch { $_ }
         $failure.FullyQualifiedErrorId | Should -BeLike 'MessageTooLarge,*'
-        $failure.Exception.Message | Should -Match '1[45],\d{3},\d{3} bytes'
-        $failure.Exception.Message | Should -Match '10,240,000 bytes'
+        $failure.Exception.Message | Should -Match '\d{2},\d{3},\d{3} bytes'
+        $failure.Exception.Message | Should -Match '36,700,160 bytes'
         $failure.ErrorDetails.RecommendedAction | Should -Match '35 MB'
         $failure.CategoryInfo.Category | Should -Be 'LimitsExceeded'
     }
