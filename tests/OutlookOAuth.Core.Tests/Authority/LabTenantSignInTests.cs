@@ -157,7 +157,7 @@ public sealed class LabTenantSignInTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Secrets_SecretIdPasted_Removed_Expired_AppDeleted_Are7000215_7000222_700016()
+    public async Task Secrets_SecretIdPasted_Removed_Expired_AppDisabled_AppDeleted_Are7000215_7000222_7000112_700016()
     {
         await using var lab = await Lab.StartAsync(output);
         var token = await TokenAsync(lab);
@@ -201,6 +201,12 @@ public sealed class LabTenantSignInTests(ITestOutputHelper output)
         Assert.Equal(1, changed["changed"]!.GetValue<int>());
         (_, body) = await ClientCredentialsAsync(lab, appId, second.Body["secretText"]!.ToString(), Lab.AppScope);
         Assert.Equal(7000222, Lab.Aadsts(body));
+
+        // The enterprise application disabled: AADSTS7000112.
+        await PatchAsync(lab, token, $"v1.0/servicePrincipals/{spId}", new JsonObject { ["accountEnabled"] = false });
+        (status, body) = await ClientCredentialsAsync(lab, appId, second.Body["secretText"]!.ToString(), Lab.AppScope);
+        Assert.Equal("unauthorized_client", body["error"]!.ToString());
+        Assert.Equal(7000112, Lab.Aadsts(body));
 
         await LabGraph.CallAsync(lab, token, HttpMethod.Delete, $"v1.0/applications/{id}");
         (status, body) = await ClientCredentialsAsync(lab, appId, secret, Lab.AppScope);
