@@ -77,6 +77,18 @@ public sealed class LabGraphTests(ITestOutputHelper output)
         Assert.Equal(id, Assert.Single(byAppId.Body!["value"]!.AsArray())!["id"]!.ToString());
         Assert.Empty((await GetAsync(lab, token, "v1.0/applications?$filter=displayName eq 'nothing'")).Body!["value"]!.AsArray());
 
+        // Paging: $top pages, @odata.nextLink (absolute, same root) until the last page.
+        var seen = new List<string>();
+        var next = "v1.0/applications?$top=1&$select=appId";
+        while (next is not null)
+        {
+            var page = await GetAsync(lab, token, next);
+            Assert.Equal(HttpStatusCode.OK, page.Status);
+            seen.AddRange(page.Body!["value"]!.AsArray().Select(a => a!["appId"]!.ToString()));
+            next = page.Body["@odata.nextLink"]?.ToString() is { } link ? link[lab.GraphRoot.Length..] : null;
+        }
+        Assert.Equal([lab.ClientId, appId], seen);
+
         var patch = await PatchAsync(lab, token, $"v1.0/applications/{id}", new JsonObject
         {
             ["web"] = new JsonObject { ["redirectUris"] = new JsonArray("https://mail.example.com/microsoft_outlook/confirm") },

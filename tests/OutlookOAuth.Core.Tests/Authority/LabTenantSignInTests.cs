@@ -99,6 +99,18 @@ public sealed class LabTenantSignInTests(ITestOutputHelper output)
         Assert.Equal("consent_required", body["error"]!.ToString());
         Assert.StartsWith($"AADSTS65001: The user or administrator has not consented to use the application with ID '{appId}' named 'Odoo'.", body["error_description"]!.ToString());
 
+        // A Principal grant consents for that user only.
+        var aliceId = (await GetAsync(lab, token, $"v1.0/users/{Lab.Alice}?$select=id")).Body!["id"]!.ToString();
+        var own = await PostAsync(lab, token, "v1.0/oauth2PermissionGrants", new JsonObject
+        {
+            ["clientId"] = spId, ["consentType"] = "Principal", ["principalId"] = aliceId, ["resourceId"] = lab.Tenant.Graph.Id,
+            ["scope"] = "SMTP.Send IMAP.AccessAsUser.All",
+        });
+        Assert.Equal(HttpStatusCode.Created, own.Status);
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(lab, appId, Confirm, Lab.Alice, MailScopes, secret)).Status);
+        Assert.Equal("consent_required", (await SignInAsync(lab, appId, Confirm, Lab.Bob, MailScopes, secret)).Body["error"]!.ToString());
+        await LabGraph.CallAsync(lab, token, HttpMethod.Delete, $"v1.0/oauth2PermissionGrants/{own.Body!["id"]}");
+
         // Consent on Office 365 Exchange Online counts as well as on Microsoft Graph.
         var exchange = await GetAsync(lab, token, $"v1.0/servicePrincipals(appId='{WellKnown.ExchangeAppId}')?$select=id");
         var grant = await PostAsync(lab, token, "v1.0/oauth2PermissionGrants", new JsonObject
