@@ -30,6 +30,7 @@
         'Test-OutlookConnection'
         'Send-OutlookMail'
         'Receive-OutlookMail'
+        'Save-OutlookMailAttachment'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -46,21 +46,19 @@ public sealed class SaveOutlookMailAttachmentCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         var input = InputObject?.BaseObject;
-        IReadOnlyList<MimeKit.MimeEntity> attachments;
+        IReadOnlyList<MailAttachment> attachments;
         try { attachments = AttachmentSaver.AttachmentsOf(input); }
         catch (OutlookOAuthException e) { WriteError(OutlookCmdlet.ToErrorRecord(e, input)); return; }
-        var messageId = input is ReceivedMessage received ? received.MessageId : (input as MimeKit.MimeMessage)?.MessageId;
         foreach (var attachment in attachments)
         {
-            var senderName = AttachmentSaver.SenderNameOf(attachment);
-            if (!ShouldSave(_saver!.PlannedPath(attachment), senderName)) continue;
+            if (!ShouldSave(_saver!.PlannedPath(attachment), attachment.SenderName)) continue;
             try
             {
                 if (!_prepared) DestinationFolder.Prepare(_saver.Folder);
                 _prepared = true;
                 var file = PSObject.AsPSObject(_saver.Save(attachment));
-                file.Properties.Add(new PSNoteProperty("AttachmentName", senderName));
-                file.Properties.Add(new PSNoteProperty("MessageId", messageId));
+                file.Properties.Add(new PSNoteProperty("AttachmentName", attachment.SenderName));
+                file.Properties.Add(new PSNoteProperty("MessageId", attachment.MessageId));
                 WriteObject(file);
             }
             catch (OutlookOAuthException e) when (e.ErrorId != "AttachmentNotSaved") { ThrowTerminatingError(OutlookCmdlet.ToErrorRecord(e, _saver.Folder)); }

@@ -28,16 +28,20 @@ public sealed class AttachmentSaver
 
     /// <summary>The attachments of a received message, a MimeKit message, or one MIME part (a part is its own attachment).</summary>
     /// <exception cref="OutlookOAuthException">NotAMessage: anything else, or a received message whose content is gone.</exception>
-    public static IReadOnlyList<MimeEntity> AttachmentsOf(object? input) => input switch
+    public static IReadOnlyList<MailAttachment> AttachmentsOf(object? input) => input switch
     {
-        ReceivedMessage { Message: { } message } => message.Attachments.ToList(),
-        ReceivedMessage { Path: { } path } when File.Exists(path) => MimeMessage.Load(path).Attachments.ToList(),
-        MimeMessage message => message.Attachments.ToList(),
-        MimeEntity entity => [entity],
+        ReceivedMessage { Message: { } message } r => Wrap(message.Attachments, r.MessageId ?? message.MessageId),
+        ReceivedMessage { Path: { } path } r when File.Exists(path) => Wrap(MimeMessage.Load(path).Attachments, r.MessageId),
+        MimeMessage message => Wrap(message.Attachments, message.MessageId),
+        MimeEntity entity => [new MailAttachment(entity, null)],
+        MailAttachment attachment => [attachment],
         _ => throw new OutlookOAuthException("NotAMessage", FailureKind.InvalidArgument,
             $"'{input}' is not a received message, a MimeKit message or a MIME part; it has no attachments to save.",
             "Pipe in what Receive-OutlookMail outputs, its Message property, or one of $message.Attachments.") { Target = input },
     };
+
+    static List<MailAttachment> Wrap(IEnumerable<MimeEntity> entities, string? messageId) =>
+        entities.Select(e => new MailAttachment(e, messageId)).ToList();
 
     /// <summary>The name the sender gave the attachment (null when none).</summary>
     public static string? SenderNameOf(MimeEntity entity) => entity switch
@@ -57,10 +61,10 @@ public sealed class AttachmentSaver
         return AttachmentFileName.Sanitize(SenderNameOf(entity));
     }
 
-    /// <summary>Where <see cref="Save"/> would write <paramref name="entity"/> now (for -WhatIf; nothing is written).</summary>
-    public string PlannedPath(MimeEntity entity)
+    /// <summary>Where <see cref="Save"/> would write <paramref name="attachment"/> now (for -WhatIf; nothing is written).</summary>
+    public string PlannedPath(MailAttachment attachment)
     {
-        var name = FileNameOf(entity);
+        var name = attachment.FileName;
         for (var n = 1; n <= MaxCandidates; n++)
         {
             var candidate = AttachmentFileName.Numbered(name, n);
@@ -70,12 +74,12 @@ public sealed class AttachmentSaver
         return Path.Combine(Folder, name);
     }
 
-    /// <summary>Writes the decoded content of <paramref name="entity"/> under its safe, unique name and returns the file.</summary>
+    /// <summary>Writes the decoded content of <paramref name="attachment"/> under its safe, unique name and returns the file.</summary>
     /// <exception cref="OutlookOAuthException">AttachmentNotSaved (the system refused, the disk is full, no free name).</exception>
-    public FileInfo Save(MimeEntity entity, CancellationToken cancellationToken = default)
+    public FileInfo Save(MailAttachment attachment, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entity);
-        var name = FileNameOf(entity);
+        ArgumentNullException.ThrowIfNull(attachment);
+        var name = attachment.FileName;
         var temp = Path.Combine(Folder, $".{Guid.NewGuid():N}.attachment.tmp");
         try
         {
@@ -83,7 +87,7 @@ public sealed class AttachmentSaver
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = Security.OwnerOnlyFile.FileMode;
             using (var file = new FileStream(temp, options))
             {
-                Write(entity, file, cancellationToken);
+                Write(attachment.Entity, file, cancellationToken);
                 file.Flush(flushToDisk: true);
             }
             for (var n = 1; n <= MaxCandidates; n++)

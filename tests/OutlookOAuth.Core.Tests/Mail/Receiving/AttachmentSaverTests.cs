@@ -179,6 +179,6 @@ public sealed class AttachmentSaverTests : IDisposable
         Assert.Equal("NotAMessage", e.ErrorId);
         var inner = new MimeMessage { Subject = "Fwd: ../../x" , Body = new TextPart("plain") { Text = "hi" } };
         var outer = new MimeMessage { Body = new Multipart("mixed") { new TextPart("plain") { Text = "fwd" }, new MessagePart { Message = inner, ContentDisposition = new ContentDisposition(ContentDisposition.Attachment) } } };
-        Assert.Equal("x.eml", AttachmentSaver.FileNameOf(AttachmentSaver.AttachmentsOf(outer).Single()));
+        Assert.Equal("x.eml", AttachmentSaver.AttachmentsOf(outer).Single().FileName);
     }
 }
