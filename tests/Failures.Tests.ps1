@@ -91,12 +91,12 @@ Describe 'A -ConfigPath that does not exist, on every command that takes one (is
         'Connect-OutlookAccount', 'Disconnect-OutlookAccount', 'Get-MailSystemParameter', 'Get-OutlookApplication',
         'Get-OutlookMailServer', 'Receive-OutlookMail', 'Remove-OutlookMailServer', 'Resolve-OutlookMailServer',
         'Send-OutlookMail', 'Set-OutlookMailServer', 'Test-OutlookConnection', 'Test-OutlookMailConfiguration') {
-        $command = $_
+        $cmdlet = $_   # not $command: Get-Failure's own parameter would shadow it
         $folder = Join-Path $TestDrive "missing-$([guid]::NewGuid().ToString('n'))"
         $missing = Join-Path $folder 'config.yaml'
-        $arguments = $reading[$command]
-        $failed = @(Get-Failure { & $command -ConfigPath $missing @arguments @args })
-        $failed.Count | Should -Be 1 -Because "$command must fail"
+        $arguments = $reading[$cmdlet]
+        $failed = @(Get-Failure { & $cmdlet -ConfigPath $missing @arguments @args })
+        $failed.Count | Should -Be 1 -Because "$cmdlet must fail"
         $failed[0].FullyQualifiedErrorId | Should -BeLike "ConfigurationFileNotFound,*"
         $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $failed[0].TargetObject | Should -Be $missing
@@ -106,11 +106,11 @@ Describe 'A -ConfigPath that does not exist, on every command that takes one (is
     }
 
     It 'lets <_> create the file, as before' -ForEach @('New-OutlookMailServer', 'Set-MailSystemParameter', 'Set-OutlookApplication') {
-        $command = $_
+        $cmdlet = $_   # not $command: Get-Failure's own parameter would shadow it
         $missing = Join-Path $TestDrive "new-$([guid]::NewGuid().ToString('n')).yaml"
-        $arguments = $creating[$command]
+        $arguments = $creating[$cmdlet]
         $env:OUTLOOKOAUTH_TOKEN_STORE = Join-Path $TestDrive "tokens-$([guid]::NewGuid())"
-        try { & $command -ConfigPath $missing @arguments -ErrorAction Stop | Out-Null }
+        try { & $cmdlet -ConfigPath $missing @arguments -ErrorAction Stop | Out-Null }
         finally { Remove-Item Env:OUTLOOKOAUTH_TOKEN_STORE }
         $missing | Should -Exist
     }
