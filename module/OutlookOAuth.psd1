@@ -29,6 +29,7 @@
         'Test-OutlookConnection'
         'Send-OutlookMail'
         'Receive-OutlookMail'
+        'Save-OutlookMailAttachment'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -49,10 +49,70 @@ Describe 'A configuration file that is not there' {
 
     It 'is "file not found" for Test-OutlookMailConfiguration, not a list of findings' {
         $missing = Join-Path $TestDrive 'missing.yaml'
-        $out = Test-OutlookMailConfiguration -ConfigPath $missing -ErrorVariable failed -ErrorAction SilentlyContinue
-        $out | Should -BeNullOrEmpty
+        $failed = @(Get-Failure { Test-OutlookMailConfiguration -ConfigPath $missing @args })
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'ConfigurationFileNotFound,*'
         $failed[0].TargetObject | Should -Be $missing
+    }
+}
+
+Describe 'A -ConfigPath that does not exist, on every command that takes one (issue 16)' {
+    BeforeAll {
+        # Each command that only reads or uses a file, with what it needs besides -ConfigPath: a path naming nothing is
+        # ConfigurationFileNotFound naming that path, never "no server", "server not found" or no output at all.
+        $reading = @{
+            'Connect-OutlookAccount'        = @{ Name = 'x@example.com'; Silent = $true }
+            'Disconnect-OutlookAccount'     = @{ Name = 'x@example.com'; Confirm = $false }
+            'Get-MailSystemParameter'       = @{}
+            'Get-OutlookApplication'        = @{}
+            'Get-OutlookMailServer'         = @{}
+            'Receive-OutlookMail'           = @{ Name = 'x@example.com' }
+            'Remove-OutlookMailServer'      = @{ Name = 'x@example.com'; Confirm = $false }
+            'Resolve-OutlookMailServer'     = @{ From = 'x@example.com' }
+            'Send-OutlookMail'              = @{ From = 'x@example.com'; To = 'y@example.com'; Subject = 's'; Body = 'b' }
+            'Set-OutlookMailServer'         = @{ Name = 'x@example.com'; Port = 25 }
+            'Test-OutlookConnection'        = @{ Name = 'x@example.com'; TimeoutSeconds = 2 }
+            'Test-OutlookMailConfiguration' = @{}
+        }
+        # The commands that create the file they are given, as they always did.
+        $creating = @{
+            'New-OutlookMailServer'  = @{ Username = 'x@example.com' }
+            'Set-MailSystemParameter' = @{ Name = 'mail.default.from'; Value = 'x@example.com' }
+            'Set-OutlookApplication' = @{ ClientId = '11111111-2222-3333-4444-555555555555'; Tenant = 'contoso.onmicrosoft.com' }
+        }
+    }
+
+    It 'covers every command of the module that has -ConfigPath' {
+        $all = (Get-Command -Module OutlookOAuth | Where-Object { $_.Parameters -and $_.Parameters.ContainsKey('ConfigPath') }).Name
+        $all | Should -Not -BeNullOrEmpty
+        $all | Sort-Object | Should -Be (@($reading.Keys) + @($creating.Keys) | Sort-Object)
+    }
+
+    It 'stops <_> with ConfigurationFileNotFound naming the path, and creates nothing' -ForEach @(
+        'Connect-OutlookAccount', 'Disconnect-OutlookAccount', 'Get-MailSystemParameter', 'Get-OutlookApplication',
+        'Get-OutlookMailServer', 'Receive-OutlookMail', 'Remove-OutlookMailServer', 'Resolve-OutlookMailServer',
+        'Send-OutlookMail', 'Set-OutlookMailServer', 'Test-OutlookConnection', 'Test-OutlookMailConfiguration') {
+        $cmdlet = $_   # not $command: Get-Failure's own parameter would shadow it
+        $folder = Join-Path $TestDrive "missing-$([guid]::NewGuid().ToString('n'))"
+        $missing = Join-Path $folder 'config.yaml'
+        $arguments = $reading[$cmdlet]
+        $failed = @(Get-Failure { & $cmdlet -ConfigPath $missing @arguments @args })
+        $failed.Count | Should -Be 1 -Because "$cmdlet must fail"
+        $failed[0].FullyQualifiedErrorId | Should -BeLike "ConfigurationFileNotFound,*"
+        $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failed[0].TargetObject | Should -Be $missing
+        $failed[0].Exception.Message | Should -BeLike "*$missing*"
+        $failed[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        $folder | Should -Not -Exist
+    }
+
+    It 'lets <_> create the file, as before' -ForEach @('New-OutlookMailServer', 'Set-MailSystemParameter', 'Set-OutlookApplication') {
+        $cmdlet = $_   # not $command: Get-Failure's own parameter would shadow it
+        $missing = Join-Path $TestDrive "new-$([guid]::NewGuid().ToString('n')).yaml"
+        $arguments = $creating[$cmdlet]
+        $env:OUTLOOKOAUTH_TOKEN_STORE = Join-Path $TestDrive "tokens-$([guid]::NewGuid())"
+        try { & $cmdlet -ConfigPath $missing @arguments -ErrorAction Stop | Out-Null }
+        finally { Remove-Item Env:OUTLOOKOAUTH_TOKEN_STORE }
+        $missing | Should -Exist
     }
 }
 

@@ -39,8 +39,15 @@ public sealed class ConfigurationStore
     /// only read a file someone named).</summary>
     public OutlookConfiguration LoadExisting()
     {
-        if (!File.Exists(Path) && !Directory.Exists(Path)) throw ConfigurationAccessException.NotFound(Path);
+        RequireExisting();
         return Load();
+    }
+
+    /// <summary>Fails with ConfigurationFileNotFound, naming the path, when nothing is there (a folder is left to
+    /// <see cref="Load"/>, which names it as such).</summary>
+    public void RequireExisting()
+    {
+        if (!File.Exists(Path) && !Directory.Exists(Path)) throw ConfigurationAccessException.NotFound(Path);
     }
 
     (OutlookConfiguration Config, string? Text) Read()

@@ -211,9 +211,11 @@ public sealed partial class MailClientConnector
         // EHLO with the address literal of the local end (RFC 5321 4.1.3), not the machine's name.
         if (client is SmtpClient smtp && smtp.LocalDomain is null && socket.LocalEndPoint is IPEndPoint local)
             smtp.LocalDomain = (local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address).ToString();
-        // MailKit's Timeout limits each read and write (the TLS handshake's too); this only bounds the whole exchange
-        // (greeting, EHLO, STARTTLS, handshake, EHLO) in case a server trickles bytes.
-        using var cts = Linked(ct, steps: 5);
+        // The whole exchange (greeting, EHLO/CAPABILITY, STARTTLS, handshake, EHLO) is one stage and gets the limit once.
+        // MailKit's Timeout bounds each read and write after the connection is set up, but not the reads of an implicit
+        // TLS handshake (the socket has no receive timeout yet): a silent server on an SSL port used to hold this stage
+        // for the five-fold limit this token had, so -TimeoutSeconds 1 took 5 s (issue 16, item 8).
+        using var cts = Linked(ct);
         try
         {
             await client.ConnectAsync(socket, server.HostName, server.Port, options, cts.Token).ConfigureAwait(false);
@@ -247,7 +249,7 @@ public sealed partial class MailClientConnector
         var user = SaslUser(server, token);
         log.AddSecret(token.Value);
         log.AddSecret(Convert.ToBase64String(Encoding.UTF8.GetBytes($"user={user}\u0001auth=Bearer {token.Value}\u0001\u0001")));
-        using var cts = Linked(ct, steps: 3);
+        using var cts = Linked(ct); // the whole SASL exchange, not each of its round trips
         try
         {
             await client.AuthenticateAsync(new SaslMechanismOAuth2(user, token.Value), cts.Token).ConfigureAwait(false);
@@ -376,11 +378,12 @@ public sealed partial class MailClientConnector
     [GeneratedRegex(@"^\S+\s+(OK|NO|BAD|BYE)\s*(?:\[([^\]]*)\])?\s*(.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex ImapLineRegex();
 
-    /// <summary>A token that also cancels after <paramref name="steps"/> times the timeout (an exchange of that many operations).</summary>
-    CancellationTokenSource Linked(CancellationToken ct, int steps = 1)
+    /// <summary>A token that also cancels when the timeout has passed: one stage (connect, session, sign-in) gets the
+    /// limit once, whatever number of round trips it takes.</summary>
+    CancellationTokenSource Linked(CancellationToken ct)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(TimeSpan.FromMilliseconds(Math.Min(_options.Timeout.TotalMilliseconds * steps, int.MaxValue - 1)));
+        cts.CancelAfter(TimeSpan.FromMilliseconds(Math.Min(_options.Timeout.TotalMilliseconds, int.MaxValue - 1)));
         return cts;
     }
 

@@ -16,6 +16,9 @@ namespace OutlookOAuth.Commands;
 [OutputType(typeof(OutgoingMailServer), typeof(IncomingMailServer))]
 public sealed class NewOutlookMailServerCommand : ConfigurationChangeCmdlet
 {
+    /// <summary>Creates the file -ConfigPath names when it is missing.</summary>
+    protected override bool CreatesConfiguration => true;
+
     /// <summary>A name unique among the servers of its direction (case-insensitive). Default: the username.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public string? Name { get; set; }

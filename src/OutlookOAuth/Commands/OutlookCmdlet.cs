@@ -32,11 +32,22 @@ public abstract partial class OutlookCmdlet : PSCmdlet
             // Resolving a PowerShell path costs more than the rest of a CSV row's work: done once per distinct -ConfigPath.
             if (_context is not null && string.Equals(_contextFor, ConfigPath, StringComparison.Ordinal)) return _context;
             var path = ConfigurationPaths.Resolve(ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath));
-            _context = Contexts.For(path);
+            var context = Contexts.For(path);
+            if (ConfigPath is not null && !CreatesConfiguration)
+            {
+                try { context.Store.RequireExisting(); }
+                catch (OutlookOAuthException e) { ThrowFailure(e, context.Path); }
+            }
             _contextFor = ConfigPath;
-            return _context;
+            return _context = context;
         }
     }
+
+    /// <summary>True for the commands that create the file -ConfigPath names when it is missing (New-OutlookMailServer,
+    /// Set-MailSystemParameter, Set-OutlookApplication). For every other command a -ConfigPath naming nothing stops the
+    /// command with ConfigurationFileNotFound, naming the path, rather than reading as an empty configuration ("server not
+    /// found", or no output at all). The default file (no -ConfigPath) not existing yet just means nothing is configured.</summary>
+    protected virtual bool CreatesConfiguration => false;
 
     /// <summary>The configuration of <see cref="Context"/>, read once per command (per file, when records name several
     /// -ConfigPath). A file that cannot be read stops the command with an error naming the file, line and column. With
@@ -115,14 +126,17 @@ public abstract partial class OutlookCmdlet : PSCmdlet
         // Decided once per command: it reads preference variables and the cmdlet's attribute, which would otherwise be
         // most of the per-row cost of a 10,000-row CSV (bench/BulkCsv.ps1).
         _nobodyCanConfirm ??= Interaction.ConfirmationWouldPrompt(this) && !PersonPresent;
-        if (_nobodyCanConfirm.Value)
-            ThrowTerminatingError(new ErrorRecord(
-                new PSInvalidOperationException($"{MyInvocation.MyCommand.Name} asks for confirmation to {action} ({target}), and nobody can answer in this session; nothing was changed."),
-                "ConfirmationNotPossible", ErrorCategory.InvalidOperation, target)
-            {
-                ErrorDetails = new ErrorDetails($"{MyInvocation.MyCommand.Name} asks for confirmation to {action} ({target}), and nobody can answer in this session; nothing was changed.")
-                    { RecommendedAction = "Preview it with -WhatIf, then run it unattended with -Confirm:$false." },
-            });
+        if (_nobodyCanConfirm.Value) ThrowTerminatingError(ConfirmationNotPossible(MyInvocation.MyCommand.Name, target, action));
+    }
+
+    /// <summary>The error of a confirmation nobody can answer: nothing was changed, and how to run it unattended.</summary>
+    internal static ErrorRecord ConfirmationNotPossible(string command, string target, string action)
+    {
+        var text = $"{command} asks for confirmation to {action} ({target}), and nobody can answer in this session; nothing was changed.";
+        return new ErrorRecord(new PSInvalidOperationException(text), "ConfirmationNotPossible", ErrorCategory.InvalidOperation, target)
+        {
+            ErrorDetails = new ErrorDetails(text) { RecommendedAction = "Preview it with -WhatIf, then run it unattended with -Confirm:$false." },
+        };
     }
 
     /// <summary>The certificate trust of mail connections: the system roots plus $env:OUTLOOKOAUTH_CA_FILE; a CA file that
@@ -150,7 +164,7 @@ public abstract partial class OutlookCmdlet : PSCmdlet
     /// <summary>The one map from the core's failures to PowerShell: the stable ErrorId, the category of its kind, the
     /// core's target (a configuration file, a received message) or else <paramref name="target"/> as TargetObject, and the
     /// hint as RecommendedAction. Exceptions that are not <see cref="OutlookOAuthException"/> are bugs and are not mapped.</summary>
-    protected static ErrorRecord ToErrorRecord(OutlookOAuthException exception, object? target)
+    protected internal static ErrorRecord ToErrorRecord(OutlookOAuthException exception, object? target)
     {
         var record = new ErrorRecord(exception, exception.ErrorId, CategoryOf(exception.Kind), exception.Target ?? target);
         if (exception.Hint is not null) record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = exception.Hint };

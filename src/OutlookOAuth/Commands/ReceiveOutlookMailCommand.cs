@@ -10,11 +10,14 @@ namespace OutlookOAuth.Commands;
 /// <para type="synopsis">Receives mail from incoming (IMAP) servers: unread messages of INBOX, oldest first, at most 50 per server;
 /// a message is marked read only after it was saved (-Destination) and the rest of the pipeline has processed it.</para>
 /// <para type="description">Each message is an object with Uid, MessageId, From, To, Subject, Date, Size, Attachments, the server and
-/// the parsed message (Message, a MimeKit MimeMessage). If a later command throws or the pipeline stops, that message and every one
-/// after it stay unread and come again next time. A message that cannot be parsed is an error; the others go on.</para>
+/// the parsed message (Message, a MimeKit MimeMessage). A failure downstream is a terminating error: a throw, a .NET method's
+/// exception, a cmdlet under -ErrorAction Stop or $ErrorActionPreference = 'Stop'; it leaves that message and every later one unread
+/// for next time, as does a stopped pipeline. A non-terminating error (a cmdlet's error without -ErrorAction Stop) is no failure: the
+/// message is marked read. So put -ErrorAction Stop on the commands that process a message. Save attachments with
+/// Save-OutlookMailAttachment, never under the file name the sender chose. A message that cannot be parsed is an error; the others go on.</para>
 /// </summary>
 /// <example><code>Receive-OutlookMail -Name support@example.com -Destination ./inbox</code><para>Saves each new message as an .eml (a stable name: a re-run replaces, never duplicates) and marks it read.</para></example>
-/// <example><code>Receive-OutlookMail -Name support@example.com | ForEach-Object { $_.Message.Attachments | ForEach-Object { $_.Content.DecodeTo([IO.File]::Create("./files/$($_.FileName)")) } }</code><para>Files the attachments; a message whose processing throws stays unread.</para></example>
+/// <example><code>Receive-OutlookMail -Name support@example.com | Save-OutlookMailAttachment -Destination ./files -ErrorAction Stop</code><para>Files the attachments under safe, unique names; a message whose attachments cannot be saved stops the pipeline and stays unread.</para></example>
 /// <example><code>Get-OutlookMailServer -Direction Incoming | Receive-OutlookMail -Peek -All -Since (Get-Date).AddDays(-1)</code><para>Lists the last day's mail of every incoming server without changing anything.</para></example>
 [Cmdlet(VerbsCommunications.Receive, "OutlookMail", DefaultParameterSetName = "Name", SupportsShouldProcess = true)]
 [OutputType(typeof(ReceivedMessage))]
@@ -28,6 +31,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.IncomingServerNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>The folder to read (default INBOX; subfolders with the server's separator, e.g. INBOX/Invoices).</summary>
@@ -55,13 +59,16 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
     [Parameter] [ValidateRange(1, 600)] public int TimeoutSeconds { get; set; } = 30;
 
     MailReceiver? _receiver;
-    bool _verbose;
+    bool _verbose, _prepared;
+    string? _destination;
 
     protected override void BeginProcessing()
     {
-        _receiver = new MailReceiver(Contexts,
-            new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = LoadCertificateTrust() });
+        _receiver = new MailReceiver(Contexts, new MailClientOptions { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Trust = LoadCertificateTrust() });
         _verbose = VerboseRequested;
+        _destination = Destination is null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
+        try { if (_destination is not null) DestinationFolder.CheckNotFile(_destination); } // also under -WhatIf
+        catch (OutlookOAuthException e) { ThrowFailure(e, _destination); }
     }
 
     protected override void ProcessRecord()
@@ -69,12 +76,8 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
         var servers = ParameterSetName == "Name" ? MatchServers(LoadConfiguration(), Name, MailServerDirection.Incoming) : InputObject ?? [];
         foreach (var server in servers)
         {
-            if (server is not IncomingMailServer incoming)
-            {
-                WriteFailure(MailReceiver.NotIncoming(server), server);
-                continue;
-            }
-            Receive((IncomingMailServer)Context.CopyOf(incoming));
+            if (server is IncomingMailServer incoming) Receive((IncomingMailServer)Context.CopyOf(incoming));
+            else WriteFailure(MailReceiver.NotIncoming(server), server);
         }
     }
 
@@ -82,18 +85,17 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
     {
         var options = new ReceiveOptions
         {
-            Folder = Folder, Since = ReceiveOptions.LocalTime(Since),
-            All = All, Peek = Peek, Limit = Limit, MoveTo = MoveTo,
-            Destination = Destination is null ? null : GetUnresolvedProviderPathFromPSPath(Destination),
+            Folder = Folder, Since = ReceiveOptions.LocalTime(Since), All = All, Peek = Peek, Limit = Limit, MoveTo = MoveTo, Destination = _destination,
         };
         if (!Peek && !ShouldProcess($"{server.Name} ({server.Username}, folder {Folder})",
                 MoveTo is null ? "Receive mail and mark it read" : $"Receive mail and move it to '{MoveTo}'"))
             return;
         try
         {
-            // In the background, while this thread writes what it hands on: a message counts as accepted only once
-            // WriteObject returned for it (PipelineReceiveSink waits for that), so a later command that throws, or
-            // Select-Object -First, loses nothing.
+            // A destination that cannot take files stops the command before anything is fetched or marked read.
+            if (_destination is not null && !_prepared) _prepared = DestinationFolder.Prepare(_destination) is not null;
+            // In the background, while this thread writes what it hands on: a message counts as accepted only once WriteObject
+            // returned for it (PipelineReceiveSink waits for that), so a later command that throws, or Select-Object -First, loses nothing.
             RunInBackground((channel, ct) =>
             {
                 var summary = _receiver!.Receive(server, options, new PipelineReceiveSink(channel),
@@ -104,20 +106,14 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
             });
         }
         catch (OperationCanceledException) when (Cancellation.IsCancellationRequested) { return; }
-        catch (OutlookOAuthException e)
-        {
-            WriteFailure(e, server);
-        }
-        finally
-        {
-            WriteProgressDone();
-        }
+        catch (OutlookOAuthException e) when (e.ErrorId.StartsWith("Destination", StringComparison.Ordinal)) { ThrowFailure(e, _destination); }
+        catch (OutlookOAuthException e) { WriteFailure(e, server); }
+        finally { WriteProgressDone(); }
     }
 
     void WriteProgressDone()
     {
-        if (Cancellation.IsCancellationRequested) return;
-        try { WriteProgress(new PipelineProgress(PipelineReceiveSink.Activity, "Done") { Completed = true }); }
+        try { if (!Cancellation.IsCancellationRequested) WriteProgress(new PipelineProgress(PipelineReceiveSink.Activity, "Done") { Completed = true }); }
         catch (PipelineStoppedException) { }
     }
 }

@@ -15,6 +15,9 @@ namespace OutlookOAuth.Commands;
 [OutputType(typeof(MailSystemParameter))]
 public sealed class SetMailSystemParameterCommand : ConfigurationChangeCmdlet
 {
+    /// <summary>Creates the file -ConfigPath names when it is missing.</summary>
+    protected override bool CreatesConfiguration => true;
+
     /// <summary>The parameter, e.g. mail.catchall.domain, mail.default.from, mail.bounce.alias, web.base.url.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Key")]

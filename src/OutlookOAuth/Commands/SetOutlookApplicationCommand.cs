@@ -17,6 +17,9 @@ namespace OutlookOAuth.Commands;
 [OutputType(typeof(OutlookApplicationInfo))]
 public sealed class SetOutlookApplicationCommand : IdentityCmdlet
 {
+    /// <summary>Creates the file -ConfigPath names when it is missing.</summary>
+    protected override bool CreatesConfiguration => true;
+
     /// <summary>The Application (client) ID of the Entra app registration: a GUID (an empty or other value is refused).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)] [Alias("ApplicationId", "AppId")] public string? ClientId { get; set; }
     /// <summary>common (default), organizations, a tenant id or a domain: the authority becomes

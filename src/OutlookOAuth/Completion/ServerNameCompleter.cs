@@ -8,14 +8,17 @@ namespace OutlookOAuth.Completion;
 /// <summary>Completes -Name with the server names of the configuration file (-ConfigPath when typed, else the default),
 /// of the -Direction typed, else both; the tooltip shows direction, endpoint and username. Internal: PowerShell creates
 /// it through [ArgumentCompleter(typeof(...))], and it stays out of the module's exported types.</summary>
-internal sealed class ServerNameCompleter : IArgumentCompleter
+internal class ServerNameCompleter : IArgumentCompleter
 {
+    /// <summary>The one direction this parameter takes (Receive-OutlookMail: incoming), else null (then -Direction decides).</summary>
+    protected virtual MailServerDirection? Only => null;
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         if (CompletionSource.Load(fakeBoundParameters) is not { } config) yield break;
-        MailServerDirection? direction = null;
-        if (fakeBoundParameters.Contains("Direction") &&
+        var direction = Only;
+        if (direction is null && fakeBoundParameters.Contains("Direction") &&
             Enum.TryParse<MailServerDirection>(fakeBoundParameters["Direction"]?.ToString(), ignoreCase: true, out var d))
             direction = d;
         var prefix = CompletionSource.Prefix(wordToComplete);
