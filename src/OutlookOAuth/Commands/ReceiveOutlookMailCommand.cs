@@ -10,8 +10,12 @@ namespace OutlookOAuth.Commands;
 /// <para type="synopsis">Receives mail from incoming (IMAP) servers: unread messages of INBOX, oldest first, at most 50 per server;
 /// a message is marked read only after it was saved (-Destination) and the rest of the pipeline has processed it.</para>
 /// <para type="description">Each message is an object with Uid, MessageId, From, To, Subject, Date, Size, Attachments, the server and
-/// the parsed message (Message, a MimeKit MimeMessage). If a later command throws or the pipeline stops, that message and every one
-/// after it stay unread and come again next time. A message that cannot be parsed is an error; the others go on.</para>
+/// the parsed message (Message, a MimeKit MimeMessage). A message counts as failed, and it and every one after it stay unread and
+/// come again next time, when a later command ends the pipeline with a terminating error: throw, a cmdlet under -ErrorAction Stop or
+/// $ErrorActionPreference = 'Stop', Write-Error -ErrorAction Stop, a .NET method's exception under Stop or in try/catch; or Ctrl+C.
+/// A non-terminating error (Write-Error, a failed cmdlet without Stop) does not count: the message is marked read. A message that
+/// cannot be fetched or parsed is reported once as an error (its raw bytes saved under -Destination) and the others go on;
+/// -FailedFolder moves it aside first. Two receives of one mailbox on one machine run one after the other.</para>
 /// </summary>
 /// <example><code>Receive-OutlookMail -Name support@example.com -Destination ./inbox</code><para>Saves each new message as an .eml (a stable name: a re-run replaces, never duplicates) and marks it read.</para></example>
 /// <example><code>Receive-OutlookMail -Name support@example.com | ForEach-Object { $_.Message.Attachments | ForEach-Object { $_.Content.DecodeTo([IO.File]::Create("./files/$($_.FileName)")) } }</code><para>Files the attachments; a message whose processing throws stays unread.</para></example>
@@ -51,6 +55,9 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
     /// <summary>Move each processed message to this folder (marked read) instead of only marking it read.</summary>
     [Parameter] [ValidateNotNullOrEmpty] public string? MoveTo { get; set; }
 
+    /// <summary>Move a message that cannot be fetched or parsed to this folder (created when missing), so the next run goes on without it.</summary>
+    [Parameter] [ValidateNotNullOrEmpty] public string? FailedFolder { get; set; }
+
     /// <summary>Limit of each network step, in seconds.</summary>
     [Parameter] [ValidateRange(1, 600)] public int TimeoutSeconds { get; set; } = 30;
 
@@ -69,12 +76,8 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
         var servers = ParameterSetName == "Name" ? MatchServers(LoadConfiguration(), Name, MailServerDirection.Incoming) : InputObject ?? [];
         foreach (var server in servers)
         {
-            if (server is not IncomingMailServer incoming)
-            {
-                WriteFailure(MailReceiver.NotIncoming(server), server);
-                continue;
-            }
-            Receive((IncomingMailServer)Context.CopyOf(incoming));
+            if (server is IncomingMailServer incoming) Receive((IncomingMailServer)Context.CopyOf(incoming));
+            else WriteFailure(MailReceiver.NotIncoming(server), server);
         }
     }
 
@@ -83,7 +86,7 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
         var options = new ReceiveOptions
         {
             Folder = Folder, Since = ReceiveOptions.LocalTime(Since),
-            All = All, Peek = Peek, Limit = Limit, MoveTo = MoveTo,
+            All = All, Peek = Peek, Limit = Limit, MoveTo = MoveTo, FailedFolder = FailedFolder,
             Destination = Destination is null ? null : GetUnresolvedProviderPathFromPSPath(Destination),
         };
         if (!Peek && !ShouldProcess($"{server.Name} ({server.Username}, folder {Folder})",
@@ -91,27 +94,20 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
             return;
         try
         {
-            // In the background, while this thread writes what it hands on: a message counts as accepted only once
-            // WriteObject returned for it (PipelineReceiveSink waits for that), so a later command that throws, or
-            // Select-Object -First, loses nothing.
+            // In the background: a message counts as accepted only once WriteObject returned for it (PipelineReceiveSink
+            // waits for that), so a later command's terminating error, or Select-Object -First, loses nothing.
             RunInBackground((channel, ct) =>
             {
                 var summary = _receiver!.Receive(server, options, new PipelineReceiveSink(channel),
-                    _verbose ? channel.Transcript($"[{server.Name}] ") : null, ct);
+                    _verbose ? channel.Transcript($"[{server.Name}] ") : null, ct, channel.Warning);
                 if (summary.Warning is { } warning) channel.Warning(warning);
                 channel.Verbose(summary.ToString());
                 return Task.FromResult(summary);
             });
         }
         catch (OperationCanceledException) when (Cancellation.IsCancellationRequested) { return; }
-        catch (OutlookOAuthException e)
-        {
-            WriteFailure(e, server);
-        }
-        finally
-        {
-            WriteProgressDone();
-        }
+        catch (OutlookOAuthException e) { WriteFailure(e, server); }
+        finally { WriteProgressDone(); }
     }
 
     void WriteProgressDone()
