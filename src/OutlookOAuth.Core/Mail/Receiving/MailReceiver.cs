@@ -66,7 +66,8 @@ public sealed class MailReceiver
     }
 
     /// <summary>Receives from <paramref name="server"/> as <paramref name="options"/> say, handing each message to <paramref name="sink"/>.
-    /// Holds the mailbox's lock for the whole run: a second receive of the same mailbox on this machine waits for it.</summary>
+    /// Holds the mailbox's lock for the whole run (unless <see cref="ReceiveOptions.Peek"/>): a second receive of the same
+    /// mailbox on this machine waits for it.</summary>
     /// <param name="waiting">Told once when another receive holds the mailbox's lock.</param>
     /// <exception cref="OAuthException">no token for the server.</exception>
     /// <exception cref="MailProtocolException">connection, sign-in, folder or a lost connection (with an error id and a hint).</exception>
@@ -79,7 +80,8 @@ public sealed class MailReceiver
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
         if (options.Destination is { } destination) CreateOwnerOnly(destination);
-        using var mailboxLock = LockMailbox(server, options, waiting, cancellationToken);
+        // -Peek changes nothing and may hand on what another receive hands on: it waits for no one.
+        using var mailboxLock = options.Peek ? null : LockMailbox(server, options, waiting, cancellationToken);
         var spool = Directory.CreateTempSubdirectory("outlookoauth-receive-").FullName; // 0700 on Unix
         try
         {
