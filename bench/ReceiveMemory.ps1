@@ -42,9 +42,9 @@ function Add-Messages([int] $Count, [long] $Bytes) {
             'Content-Transfer-Encoding: base64', '', '') -join "`r`n")
         $file = [IO.File]::Create($temp)
         try {
-            $bytes = [Text.Encoding]::ASCII.GetBytes($head); $file.Write($bytes, 0, $bytes.Length)
+            $chunk = [Text.Encoding]::ASCII.GetBytes($head); $file.Write($chunk, 0, $chunk.Length)
             $file.Write($base64, 0, $base64.Length)
-            $bytes = [Text.Encoding]::ASCII.GetBytes("`r`n--b--`r`n"); $file.Write($bytes, 0, $bytes.Length)
+            $chunk = [Text.Encoding]::ASCII.GetBytes("`r`n--b--`r`n"); $file.Write($chunk, 0, $chunk.Length)
         }
         finally { $file.Dispose() }
         Move-Item $temp (Join-Path $maildir 'new' $name)

@@ -336,6 +336,6 @@ Describe 'A runbook that stops on any terminating error leaves that message and 
         { & $Runbook } | Should -Throw
 
         (Receive-OutlookMail -ConfigPath $config -Name support -Peek).Subject | Should -Be @('three', 'four')
-        (Receive-OutlookMail -ConfigPath $config -Name support -Peek -All).Count | Should -Be 4 -Because 'one and two were filed and marked read
+        (Receive-OutlookMail -ConfigPath $config -Name support -Peek -All).Count | Should -Be 4 -Because 'one and two were filed and marked read'
     }
 }
