@@ -58,13 +58,13 @@ function Add-Messages([int] $Count, [long] $Bytes) {
 
 # One receive in a fresh pwsh; returns its peak resident set in MB and the messages it handed on.
 function Measure-Receive([string] $Extra) {
-    $module = (Get-Module OutlookOAuth).Path
+    $module = (Resolve-Path (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1')).Path
     $script = "Import-Module '$module'; `$n = 0; Receive-OutlookMail -ConfigPath '$config' -Name bench -Limit 0 $Extra | " +
         "ForEach-Object { `$null = `$_.Subject, `$_.Message.Attachments.Count; `$n++ }; " +
         "'RESULT ' + `$n + ' ' + ((Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '\D', '')"
     $out = Invoke-NewPwsh $script | Out-String
     if ($out -notmatch 'RESULT (\d+) (\d+)') { throw "the receive failed: $out" }
-    [pscustomobject]@{ Messages = [int]$Matches[1]; PeakMB = [math]::Round([long]$Matches[2] / 1024, 1) }
+    [pscustomobject]@{ Messages = [int]$Matches[1]; PeakMB = [math]::Round([long]$Matches[2] / 1024, 1); Output = $out }
 }
 
 try {
@@ -80,7 +80,7 @@ try {
         Clear-Mailbox
         Add-Messages $Messages $case.Bytes
         $m = Measure-Receive $case.Extra
-        if ($m.Messages -ne $Messages) { throw "$($case.Label): $($m.Messages) messages handed on, $Messages expected" }
+        if ($m.Messages -ne $Messages) { throw "$($case.Label): $($m.Messages) messages handed on, $Messages expected: $($m.Output)" }
         [pscustomobject]@{ Case = $case.Label; PeakMB = $m.PeakMB }
     }
     Clear-Mailbox

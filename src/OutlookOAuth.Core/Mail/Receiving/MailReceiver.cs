@@ -477,20 +477,31 @@ public sealed class MailReceiver
 
         /// <summary>Parses a spooled body (MimeKit, from the file) and, with a destination, gives the file its stable name.
         /// A body that cannot be parsed is still saved there (under a name from its bytes and internal date).</summary>
+        /// <remarks>The parse is persistent: the message's parts stay in the file and are read from it when asked for
+        /// (the stream stays open, read-only and deletable, as long as the message lives), so memory holds the MIME
+        /// structure and header fields, never the bodies: ten 20 MB messages cost what ten small ones do. Without a
+        /// destination the spooled file is deleted at once (Unix: unlinked while open; Windows: delete-pending until the
+        /// stream is closed).</remarks>
         (ReceivedMessage?, MessageReceiveException?) Read(IMessageSummary summary, Spooled body)
         {
             MimeMessage? parsed = null;
             Exception? failure = null;
+            var source = new FileStream(body.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 4096);
             try
             {
-                using var source = new FileStream(body.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920);
-                parsed = MimeMessage.Load(source);
+                parsed = MimeMessage.Load(source, persistent: true);
             }
             // Whatever the parser makes of hostile bytes is this message's failure, not the receive's (reading our own file is not).
             catch (Exception e) when (e is not (OutOfMemoryException or IOException or UnauthorizedAccessException or OperationCanceledException))
             {
                 failure = e;
             }
+            catch
+            {
+                source.Dispose();
+                throw;
+            }
+            if (parsed is null) source.Dispose();
             var message = Describe(summary.UniqueId, summary, parsed);
             try
             {
@@ -503,6 +514,7 @@ public sealed class MailReceiver
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
+                        source.Dispose();
                         return (null, new MessageReceiveException("MessageNotSaved", $"Message {message.Uid} ('{message.Subject}') of '{server.Name}' could not be saved to '{destination}': {e.Message}",
                             "Check that the destination folder is writable and has free space; the message stays unread and comes again next time.", message, e));
                     }

@@ -28,7 +28,8 @@ public sealed class ReceivedMessage
     public string[] Attachments { get; init; } = [];
     /// <summary>The saved .eml when a destination was given, else null.</summary>
     public string? Path { get; internal set; }
-    /// <summary>The parsed message (MimeKit); null only when it could not be parsed (an error is reported instead).</summary>
+    /// <summary>The parsed message (MimeKit); null only when it could not be parsed (an error is reported instead). Its
+    /// parts are read from the saved file (or a private temporary file, deleted) when asked for, not kept in memory.</summary>
     public MimeMessage? Message { get; internal set; }
     /// <summary>The configuration file of the server.</summary>
     public string? ConfigPath { get; init; }
