@@ -231,7 +231,8 @@ public sealed class MailReceiver
                 catch (MailProtocolException e) when (Recoverable(e, ct))
                 {
                     Reconnect(e, ct);
-                    if (attempt < 2 || _uidValidityChanged) continue;
+                    if (_uidValidityChanged) return false; // the UIDs name other messages now: the run ends
+                    if (attempt < 2) continue;
                     var partial = Describe(uid, null, null);
                     Fail(uid, partial, new MessageReceiveException("MessageNotFetched",
                         $"{server.Endpoint} closed the connection each time it was asked for message {uid.Id} of '{server.Name}': {e.Message}",
