@@ -93,7 +93,7 @@ public static class ReceiveBench
         foreach (var uid in uids)
         {
             var message = await imap.Inbox.GetMessageAsync(uid);
-            var path = Path.Combine(dir, MailReceiver.FileName(message.MessageId, message.Date, imap.Inbox.UidValidity, uid.Id));
+            var path = Path.Combine(dir, MailReceiver.FileName(message.Date, SHA256.HashData(Encoding.UTF8.GetBytes($"{imap.Inbox.UidValidity}-{uid.Id}"))));
             var temp = path + ".tmp";
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {

@@ -70,6 +70,13 @@ public abstract partial class OutlookCmdlet : IDisposable
         PumpBackground();
     }
 
+    /// <summary>Closes the progress bar of <paramref name="activity"/>; a pipeline that already stopped needs none.</summary>
+    protected void WriteProgressDone(string activity)
+    {
+        try { WriteProgress(new PipelineProgress(activity, "Done") { Completed = true }); }
+        catch (PipelineStoppedException) { }
+    }
+
     /// <summary>How an output object of background work reaches the pipeline; a cmdlet can shape it (Test-OutlookConnection
     /// -Quiet).</summary>
     protected virtual void WriteBackgroundOutput(object value) => WriteObject(value);
@@ -111,13 +118,33 @@ public abstract partial class OutlookCmdlet : IDisposable
             }
             // Select-Object -First N stops its upstream after it passed the object on: WriteObject then throws
             // PipelineStoppedException while the pipeline itself is not stopping (no Ctrl+C, StopProcessing not called). The
-            // object was processed; no more are wanted. Ctrl+C (Stopping) or a downstream error means it was not processed.
-            catch (PipelineStoppedException e) when (!cmdlet.Stopping && !cmdlet._stop.IsCancellationRequested)
+            // object was processed; no more are wanted. But a downstream terminating error (a cmdlet under -ErrorAction Stop
+            // or $ErrorActionPreference = 'Stop', Write-Error -ErrorAction Stop, a .NET exception under Stop) reaches this
+            // command as the very same PipelineStoppedException: only the pipeline's first terminating error tells them apart.
+            catch (PipelineStoppedException e) when (!cmdlet.Stopping && !cmdlet._stop.IsCancellationRequested && DownstreamAskedToStop(cmdlet))
             {
                 cmdlet._downstreamDone ??= e;
                 return false;
             }
         }
+
+        /// <summary>True when the pipeline's first terminating error is PowerShell's StopUpstreamCommandsException (what
+        /// Select-Object -First throws once it has what it wants), i.e. the object was processed. PowerShell offers no public
+        /// way to ask, so this reads its PipelineProcessor's private field; if a PowerShell version no longer has it, the
+        /// answer is false: the object counts as not processed (a message stays unread and comes again; nothing is lost).</summary>
+        static bool DownstreamAskedToStop(Cmdlet cmdlet)
+        {
+            try
+            {
+                var runtime = cmdlet.CommandRuntime;
+                var processor = runtime?.GetType().GetProperty("PipelineProcessor", Flags)?.GetValue(runtime);
+                var first = processor?.GetType().GetField("_firstTerminatingError", Flags)?.GetValue(processor) as System.Runtime.ExceptionServices.ExceptionDispatchInfo;
+                return first?.SourceException.GetType().FullName == "System.Management.Automation.StopUpstreamCommandsException";
+            }
+            catch (Exception e) when (e is System.Reflection.TargetInvocationException or MemberAccessException or InvalidOperationException) { return false; }
+        }
+
+        const System.Reflection.BindingFlags Flags = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
 
         public void WriteError(OutlookOAuthException exception, object? target) => cmdlet.WriteFailure(exception, target);
 

@@ -10,11 +10,13 @@ namespace OutlookOAuth.Commands;
 /// <para type="synopsis">Receives mail from incoming (IMAP) servers: unread messages of INBOX, oldest first, at most 50 per server;
 /// a message is marked read only after it was saved (-Destination) and the rest of the pipeline has processed it.</para>
 /// <para type="description">Each message is an object with Uid, MessageId, From, To, Subject, Date, Size, Attachments, the server and
-/// the parsed message (Message, a MimeKit MimeMessage). A failure downstream is a terminating error: a throw, a .NET method's
-/// exception, a cmdlet under -ErrorAction Stop or $ErrorActionPreference = 'Stop'; it leaves that message and every later one unread
-/// for next time, as does a stopped pipeline. A non-terminating error (a cmdlet's error without -ErrorAction Stop) is no failure: the
-/// message is marked read. So put -ErrorAction Stop on the commands that process a message. Save attachments with
-/// Save-OutlookMailAttachment, never under the file name the sender chose. A message that cannot be parsed is an error; the others go on.</para>
+/// the parsed message (Message, a MimeKit MimeMessage). A message counts as failed, and it and every one after it stay unread and
+/// come again next time, when a later command ends the pipeline with a terminating error: throw, a cmdlet under -ErrorAction Stop or
+/// $ErrorActionPreference = 'Stop', Write-Error -ErrorAction Stop, a .NET method's exception under Stop or in try/catch; or Ctrl+C.
+/// A non-terminating error (Write-Error, a failed cmdlet without Stop) does not count: the message is marked read. A message that
+/// cannot be fetched or parsed is reported once as an error (its raw bytes saved under -Destination) and the others go on;
+/// -FailedFolder moves it aside first. Two receives of one mailbox on one machine run one after the other. So put -ErrorAction Stop
+/// on the commands that process a message, and save attachments with Save-OutlookMailAttachment, never under the name the sender chose.</para>
 /// </summary>
 /// <example><code>Receive-OutlookMail -Name support@example.com -Destination ./inbox</code><para>Saves each new message as an .eml (a stable name: a re-run replaces, never duplicates) and marks it read.</para></example>
 /// <example><code>Receive-OutlookMail -Name support@example.com | Save-OutlookMailAttachment -Destination ./files -ErrorAction Stop</code><para>Files the attachments under safe, unique names; a message whose attachments cannot be saved stops the pipeline and stays unread.</para></example>
@@ -55,6 +57,9 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
     /// <summary>Move each processed message to this folder (marked read) instead of only marking it read.</summary>
     [Parameter] [ValidateNotNullOrEmpty] public string? MoveTo { get; set; }
 
+    /// <summary>Move a message that cannot be fetched or parsed to this folder (created when missing), so the next run goes on without it.</summary>
+    [Parameter] [ValidateNotNullOrEmpty] public string? FailedFolder { get; set; }
+
     /// <summary>Limit of each network step, in seconds.</summary>
     [Parameter] [ValidateRange(1, 600)] public int TimeoutSeconds { get; set; } = 30;
 
@@ -85,7 +90,8 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
     {
         var options = new ReceiveOptions
         {
-            Folder = Folder, Since = ReceiveOptions.LocalTime(Since), All = All, Peek = Peek, Limit = Limit, MoveTo = MoveTo, Destination = _destination,
+            Folder = Folder, Since = ReceiveOptions.LocalTime(Since),
+            All = All, Peek = Peek, Limit = Limit, MoveTo = MoveTo, FailedFolder = FailedFolder, Destination = _destination,
         };
         if (!Peek && !ShouldProcess($"{server.Name} ({server.Username}, folder {Folder})",
                 MoveTo is null ? "Receive mail and mark it read" : $"Receive mail and move it to '{MoveTo}'"))
@@ -94,12 +100,12 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
         {
             // A destination that cannot take files stops the command before anything is fetched or marked read.
             if (_destination is not null && !_prepared) _prepared = DestinationFolder.Prepare(_destination) is not null;
-            // In the background, while this thread writes what it hands on: a message counts as accepted only once WriteObject
-            // returned for it (PipelineReceiveSink waits for that), so a later command that throws, or Select-Object -First, loses nothing.
+            // In the background: a message counts as accepted only once WriteObject returned for it (PipelineReceiveSink
+            // waits for that), so a later command's terminating error, or Select-Object -First, loses nothing.
             RunInBackground((channel, ct) =>
             {
                 var summary = _receiver!.Receive(server, options, new PipelineReceiveSink(channel),
-                    _verbose ? channel.Transcript($"[{server.Name}] ") : null, ct);
+                    _verbose ? channel.Transcript($"[{server.Name}] ") : null, ct, channel.Warning);
                 if (summary.Warning is { } warning) channel.Warning(warning);
                 channel.Verbose(summary.ToString());
                 return Task.FromResult(summary);
@@ -108,12 +114,6 @@ public sealed class ReceiveOutlookMailCommand : OutlookCmdlet
         catch (OperationCanceledException) when (Cancellation.IsCancellationRequested) { return; }
         catch (OutlookOAuthException e) when (e.ErrorId.StartsWith("Destination", StringComparison.Ordinal)) { ThrowFailure(e, _destination); }
         catch (OutlookOAuthException e) { WriteFailure(e, server); }
-        finally { WriteProgressDone(); }
-    }
-
-    void WriteProgressDone()
-    {
-        try { if (!Cancellation.IsCancellationRequested) WriteProgress(new PipelineProgress(PipelineReceiveSink.Activity, "Done") { Completed = true }); }
-        catch (PipelineStoppedException) { }
+        finally { WriteProgressDone(PipelineReceiveSink.Activity); }
     }
 }

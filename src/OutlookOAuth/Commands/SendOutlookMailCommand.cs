@@ -110,7 +110,7 @@ public sealed class SendOutlookMailCommand : OutlookCmdlet
     {
         _sender?.Dispose(); // QUIT on each connection: its transcript is written next
         PumpBackground();
-        WriteProgress(new PipelineProgress("Sending mail", "Done") { Completed = true });
+        WriteProgressDone("Sending mail");
     }
 
     protected override void Dispose(bool disposing) { if (disposing) _sender?.Dispose(); base.Dispose(disposing); }

@@ -64,7 +64,7 @@ public sealed class TestOutlookConnectionCommand : OutlookCmdlet
         var all = _runner!.Complete();
         PumpBackground(all);
         if (all.IsCompleted) all.GetAwaiter().GetResult(); // a test that threw is a bug: it propagates
-        WriteProgress(new Pipeline.PipelineProgress(ConnectionTestRunner.Activity, "Done") { Completed = true });
+        WriteProgressDone(ConnectionTestRunner.Activity);
     }
 
     protected override void Dispose(bool disposing)

@@ -25,6 +25,13 @@ public sealed class ReceiveOptions
     public string? Destination { get; init; }
     /// <summary>Move a processed message to this folder (after flagging it \Seen) instead of only flagging it.</summary>
     public string? MoveTo { get; init; }
+    /// <summary>Move a message that cannot be fetched or parsed to this folder (created when missing) before it is reported,
+    /// so that the next receive goes on without it; null leaves it unread where it is (it is reported again each time).</summary>
+    public string? FailedFolder { get; init; }
+    /// <summary>Where the per-mailbox receive locks live; null: <see cref="MailReceiver.DefaultLockDirectory"/>.</summary>
+    public string? LockDirectory { get; init; }
+    /// <summary>How long a receive waits for another receive of the same mailbox on this machine to finish.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>UIDs per FETCH command (and per \Seen/MOVE command).</summary>
     public int BatchSize { get; init; } = 100;
 }

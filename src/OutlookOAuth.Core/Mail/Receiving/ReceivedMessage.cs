@@ -24,14 +24,13 @@ public sealed class ReceivedMessage
     public DateTimeOffset? Received { get; init; }
     /// <summary>Size in bytes (RFC822.SIZE).</summary>
     public long Size { get; init; }
-    /// <summary>File names of the attachments (from the body structure).</summary>
+    /// <summary>File names of the attachments, as the sender wrote them (never use one as a path).</summary>
     public string[] Attachments { get; init; } = [];
     /// <summary>The saved .eml when a destination was given, else null.</summary>
     public string? Path { get; internal set; }
-    /// <summary>The parsed message (MimeKit); null only when it could not be parsed (an error is reported instead).</summary>
+    /// <summary>The parsed message (MimeKit); null only when it could not be parsed (an error is reported instead). Its
+    /// parts are read from the saved file (or a private temporary file, deleted) when asked for, not kept in memory.</summary>
     public MimeMessage? Message { get; internal set; }
-    /// <summary>The raw message between fetch and hand-on when nothing is saved.</summary>
-    internal MemoryStream? Raw { get; set; }
     /// <summary>The configuration file of the server.</summary>
     public string? ConfigPath { get; init; }
 

@@ -4,15 +4,18 @@ using System.Net.Sockets;
 namespace OutlookOAuth.Tests.Mail.Receiving;
 
 /// <summary>A TCP relay to the lab's Dovecot that cuts the connection (both sides) once the server has sent
-/// <see cref="CutAfterServerBytes"/> bytes: a connection lost in the middle of a FETCH, which the real server does not do on its own.</summary>
+/// <see cref="CutAfterServerBytes"/> bytes: a connection lost in the middle of a FETCH, which the real server does not do on its own.
+/// After <c>connections</c> connections it closes every new one at once (the server is gone).</summary>
 public sealed class CuttingRelay : IDisposable
 {
     readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     readonly int _target;
+    int _connections;
 
-    public CuttingRelay(int targetPort, long cutAfterServerBytes)
+    public CuttingRelay(int targetPort, long cutAfterServerBytes, int connections = int.MaxValue)
     {
         _target = targetPort;
+        _connections = connections;
         CutAfterServerBytes = cutAfterServerBytes;
         _listener.Start();
         _ = AcceptAsync();
@@ -27,6 +30,11 @@ public sealed class CuttingRelay : IDisposable
         {
             TcpClient client;
             try { client = await _listener.AcceptTcpClientAsync(); } catch { return; }
+            if (_connections-- <= 0)
+            {
+                client.Dispose();
+                continue;
+            }
             _ = Task.Run(async () =>
             {
                 using var c = client;

@@ -89,6 +89,19 @@ public sealed class LabMailbox(MailLabFixture lab, string user)
         return uids;
     }
 
+    /// <summary>Puts raw bytes into the user's Maildir as a new message (for a message IMAP APPEND would refuse); with
+    /// <paramref name="mode"/> the file gets those permissions (0000: the server cannot read it). Dovecot sees it at the
+    /// next look at the folder.</summary>
+    public async Task DropAsync(byte[] bytes, UnixFileMode? mode = null)
+    {
+        await CountAsync(SearchQuery.All); // the Maildir exists once the mailbox was opened
+        var name = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.drop{Guid.NewGuid():N}.lab";
+        var temp = Path.Combine(Maildir, "tmp", name);
+        File.WriteAllBytes(temp, bytes);
+        if (mode is { } m) File.SetUnixFileMode(temp, m);
+        File.Move(temp, Path.Combine(Maildir, "new", name));
+    }
+
     /// <summary>The Maildir of the user (for a message the IMAP server would not accept).</summary>
     public string Maildir => Path.Combine(lab.Env("OUTLOOKOAUTH_LAB_DIR") ?? MailLabFixture.DefaultLabDir, "mail", MailLabFixture.Domain,
         User.Split('@')[0], "Maildir");

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using MailKit;
 using MailKit.Search;
 using MimeKit;
@@ -54,7 +56,7 @@ public class MailReceiverLabTests(MailLabFixture lab)
         {
             Assert.True(File.Exists(m.Path), m.Path);
             Assert.Equal(m.MessageId, MimeMessage.Load(m.Path!).MessageId);
-            Assert.Equal(MailReceiver.FileName(m.MessageId, m.Date, m.UidValidity, m.Uid), Path.GetFileName(m.Path));
+            Assert.Equal(MailReceiver.FileName(m.Date, SHA256.HashData(File.ReadAllBytes(m.Path!))), Path.GetFileName(m.Path));
         }
         Assert.Equal(3, Directory.GetFiles(dir.Path).Length); // no temp files left
         Assert.Equal(3, await box.CountAsync(SearchQuery.Seen));
@@ -300,13 +302,192 @@ public class MailReceiverLabTests(MailLabFixture lab)
         Assert.Equal(0, await box.CountAsync(SearchQuery.NotSeen));
     }
     [Fact]
+    public async Task A_4200_character_Subject_or_a_100_KB_header_field_never_stops_the_others()
+    {
+        var user = MailLabFixture.NewUser("long");
+        var box = new LabMailbox(lab, user);
+        var subject = string.Join(" ", Enumerable.Range(0, 800).Select(i => $"w{i:D4}"))[..4200].TrimEnd();
+        var huge = LabMailbox.NewMessage("sender@example.com", user, "huge header");
+        huge.Headers.Add("X-Huge", new string('x', 100_000));
+        await box.AppendAsync([LabMailbox.NewMessage("sender@example.com", user, "before"), LabMailbox.NewMessage("sender@example.com", user, subject),
+            huge, LabMailbox.NewMessage("sender@example.com", user, "after")]);
+        var transcript = new TranscriptBuffer();
+
+        var sink = new ListSink();
+        var summary = Receive(user, new ReceiveOptions(), sink, transcript);
+
+        Assert.Empty(sink.Errors);
+        Assert.Equal(4, sink.Messages.Count);
+        Assert.Equal(subject, sink.Messages[1].Subject);
+        Assert.Equal(["before", "huge header", "after"], sink.Messages.Where((_, i) => i != 1).Select(m => m.Subject));
+        Assert.Equal(4, summary.Committed);
+        // Nothing the sender wrote is asked for through the IMAP parser (Dovecot sends a long Subject as a literal in
+        // ENVELOPE, Exchange Online may too): only UID, size, flags, internal date, then the raw bodies.
+        var commands = transcript.Entries.Where(e => e.Direction == TranscriptDirection.Client).Select(e => e.Text).ToList();
+        Assert.DoesNotContain(commands, c => c.Contains("ENVELOPE", StringComparison.Ordinal) || c.Contains("BODYSTRUCTURE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Messages_that_cannot_be_fetched_or_parsed_are_reported_once_saved_and_set_aside_and_the_others_go_on()
+    {
+        var user = MailLabFixture.NewUser("poison");
+        var box = new LabMailbox(lab, user);
+        await box.AppendAsync(Numbered(user, 1, "before"));
+        await box.DropAsync([]);                                                                        // cannot be parsed
+        await box.DropAsync(Encoding.ASCII.GetBytes("Subject: secret\r\n\r\nbody\r\n"), UnixFileMode.None); // the server cannot read it
+        await box.AppendAsync(Numbered(user, 1, "after"));
+        using var dir = new TempDirectory();
+
+        var sink = new ListSink();
+        var summary = Receive(user, new ReceiveOptions { Destination = dir.Path, FailedFolder = "Failed" }, sink);
+
+        Assert.Equal(["before0001", "after0001"], sink.Messages.Select(m => m.Subject));
+        Assert.Equal(["MessageUnreadable", "MessageNotFetched"], sink.Errors.Select(e => e.ErrorId));
+        Assert.All(sink.Errors, e => Assert.True(e.Partial.Uid > 0 && e.Hint!.Contains("'Failed'", StringComparison.Ordinal), e.Message));
+        Assert.True(File.Exists(sink.Errors[0].Partial.Path), "the raw bytes of the unparsable one are saved");
+        Assert.Equal((2, 2), (summary.Failed, summary.Committed));
+        // The unparsable one is set aside; the one Dovecot cannot read it cannot move either (it copies the file): it stays,
+        // the error says so, and the next run reports it again and still hands on the rest.
+        Assert.Equal(1, await box.CountAsync(SearchQuery.NotSeen, "Failed"));
+        Assert.Contains("would not move it", sink.Errors[1].Hint, StringComparison.Ordinal);
+        Assert.Equal(1, await box.CountAsync(SearchQuery.NotSeen));
+
+        await box.AppendAsync(Numbered(user, 1, "later"));
+        var again = new ListSink();
+        Receive(user, new ReceiveOptions { Destination = dir.Path, FailedFolder = "Failed" }, again);
+        Assert.Equal("MessageNotFetched", Assert.Single(again.Errors).ErrorId);
+        Assert.Equal(["later0001"], again.Messages.Select(m => m.Subject));
+    }
+
+    [Fact]
+    public async Task Without_a_failed_folder_a_message_the_server_will_not_send_stays_unread_and_is_reported_each_time()
+    {
+        var user = MailLabFixture.NewUser("unfetched");
+        var box = new LabMailbox(lab, user);
+        await box.DropAsync(Encoding.ASCII.GetBytes("Subject: x\r\n\r\nbody\r\n"), UnixFileMode.None);
+        await box.AppendAsync(Numbered(user, 2));
+
+        var sink = new ListSink();
+        Receive(user, new ReceiveOptions(), sink);
+
+        Assert.Equal(["m0001", "m0002"], sink.Messages.Select(m => m.Subject));
+        Assert.Equal("MessageNotFetched", Assert.Single(sink.Errors).ErrorId);
+        Assert.Contains("-FailedFolder", sink.Errors[0].Hint, StringComparison.Ordinal);
+        Assert.Equal(1, await box.CountAsync(SearchQuery.NotSeen));
+    }
+
+    [Fact]
+    public async Task Two_messages_with_one_Message_Id_and_Date_get_two_owner_only_files_and_a_rerun_replaces_them()
+    {
+        var user = MailLabFixture.NewUser("sameid");
+        var box = new LabMailbox(lab, user);
+        var date = new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+        var hostileIds = new[] { "../../../etc/passwd", "a/b\\c\u0001..\u0007" + new string('z', 3000) };
+        var messages = new List<MimeMessage>();
+        foreach (var id in hostileIds)
+            foreach (var subject in new[] { "first", "second" })
+            {
+                var m = LabMailbox.NewMessage("sender@example.com", user, subject);
+                m.Headers.Replace(HeaderId.MessageId, id);
+                m.Date = date;
+                messages.Add(m);
+            }
+        await box.AppendAsync(messages);
+        using var parent = new TempDirectory();
+        var destination = Path.Combine(parent.Path, "mail", "inbox");
+
+        var sink = new ListSink();
+        Receive(user, new ReceiveOptions { Destination = destination }, sink);
+
+        Assert.Equal(4, sink.Messages.Count);
+        var files = Directory.GetFiles(destination);
+        Assert.Equal(4, files.Length);
+        Assert.Equal(4, sink.Messages.Select(m => m.Path).Distinct().Count());
+        Assert.All(sink.Messages, m =>
+        {
+            Assert.Equal(destination, Path.GetDirectoryName(m.Path));
+            Assert.Matches("^20261130-080000-[0-9a-f]{32}\\.eml$", Path.GetFileName(m.Path));
+            Assert.Equal(m.Subject, MimeMessage.Load(m.Path!).Subject);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(m.Path!));
+        });
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(destination));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(destination)!));
+
+        var again = new ListSink();
+        Receive(user, new ReceiveOptions { Destination = destination, All = true }, again);
+        Assert.Equal(sink.Messages.Select(m => m.Path), again.Messages.Select(m => m.Path));
+        Assert.Equal(4, Directory.GetFiles(destination).Length);
+    }
+
+    [Fact]
+    public async Task Two_receives_at_once_on_one_mailbox_never_hand_on_a_message_twice()
+    {
+        var user = MailLabFixture.NewUser("twice");
+        var box = new LabMailbox(lab, user);
+        await box.AppendAsync(Numbered(user, 40));
+        using var locks = new TempDirectory();
+        var handed = new System.Collections.Concurrent.ConcurrentBag<uint>();
+        var waited = new System.Collections.Concurrent.ConcurrentBag<string>();
+        ReceiveSummary One() => Receiver(user).Receive(lab.ImapServer(user), new ReceiveOptions { LockDirectory = locks.Path }, new ListSink
+        {
+            OnDeliver = (m, _) => { handed.Add(m.Uid); Thread.Sleep(10); return true; },
+        }, waiting: waited.Add);
+
+        var runs = await Task.WhenAll(Task.Run(One), Task.Run(One));
+
+        Assert.Equal(40, handed.Count);
+        Assert.Equal(40, handed.Distinct().Count());
+        Assert.Equal(40, runs.Sum(r => r.Delivered));
+        Assert.Contains("the mailbox '" + user + "'", Assert.Single(waited), StringComparison.Ordinal);
+        Assert.Equal(0, await box.CountAsync(SearchQuery.NotSeen));
+    }
+
+    [Fact]
+    public void A_file_name_comes_from_the_date_and_the_bytes_only()
+    {
+        var date = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(2));
+        var a = SHA256.HashData("one"u8);
+        var b = SHA256.HashData("two"u8);
+
+        Assert.Equal("20260102-010405-" + Convert.ToHexString(a).ToLowerInvariant()[..32] + ".eml", MailReceiver.FileName(date, a));
+        Assert.NotEqual(MailReceiver.FileName(date, a), MailReceiver.FileName(date, b));
+        Assert.Equal(MailReceiver.FileName(date, a), MailReceiver.FileName(date, SHA256.HashData("one"u8)));
+        Assert.Matches("^[0-9a-f]{32}\\.eml$", MailReceiver.FileName(null, a));
+        Assert.Equal(MailReceiver.FileName(DateTimeOffset.MaxValue, a).Length, MailReceiver.FileName(DateTimeOffset.MinValue, a).Length);
+    }
+
+    static MimeMessage[] WithAttachment(string user, int count) =>
+        Enumerable.Range(1, count).Select(i => LabMailbox.NewMessage("sender@example.com", user, $"m{i:D4}", ("a.bin", new byte[2000]))).ToArray();
+
+    [Fact]
+    public async Task Connections_lost_again_and_again_while_fetching_lose_no_message_blame_none_and_hand_on_none_twice()
+    {
+        var user = MailLabFixture.NewUser("flaky");
+        var box = new LabMailbox(lab, user);
+        await box.AppendAsync(WithAttachment(user, 30));
+        // Every connection is cut after 20 KB from the server: each carries a few messages, then the run reconnects.
+        using var relay = new CuttingRelay(lab.ImapPort, 20_000);
+        var server = lab.ImapServer(user);
+        server.Port = relay.Port;
+        var sink = new ListSink();
+
+        Receiver(user).Receive(server, new ReceiveOptions { FailedFolder = "Failed" }, sink);
+
+        Assert.Empty(sink.Errors);
+        Assert.Equal(Numbered(user, 30).Select(m => m.Subject), sink.Messages.Select(m => m.Subject));
+        Assert.Equal(0, await box.CountAsync(SearchQuery.NotSeen));
+        Assert.Equal(0, await box.CountAsync(SearchQuery.All, "Failed"));
+    }
+
+    [Fact]
     public async Task A_connection_lost_while_fetching_is_an_error_with_a_hint_and_nothing_is_flagged()
     {
         var user = MailLabFixture.NewUser("lost");
         var box = new LabMailbox(lab, user);
-        await box.AppendAsync(Numbered(user, 30));
-        // Cut in the middle of the first batch's bodies (each message is about 1 KB; login and summaries come first).
-        using var relay = new CuttingRelay(lab.ImapPort, 20_000);
+        await box.AppendAsync(WithAttachment(user, 30));
+        // Cut in the middle of the first batch's bodies (each message is about 3 KB; login and summaries come first), and
+        // take no other connection: the connection is lost for good.
+        using var relay = new CuttingRelay(lab.ImapPort, 20_000, connections: 1);
         var server = lab.ImapServer(user);
         server.Port = relay.Port;
         using var dir = new TempDirectory();
