@@ -73,6 +73,8 @@ public sealed partial class LabAuthority
         app.MapGet("/{tenant}/discovery/v2.0/keys", Keys);
         app.MapGet("/{tenant}/discovery/keys", Keys);
         MapLab(app);
+        MapExchangeGrants(app);
+        MapManagedIdentity(app);
     }
 
     // ---------------------------------------------------------------- token endpoint
