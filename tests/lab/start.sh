@@ -274,8 +274,6 @@ render "$TEMPLATES/dovecot-oauth2.conf.ext.in" "$CONF_DIR/dovecot/dovecot-oauth2
   -e "s|@SCOPE@|$SMTP_SCOPE|g" -e "s|@PURPOSE@|SMTP submission: requires scope $SMTP_SCOPE|g"
 render "$TEMPLATES/exchange-app-check.lua.in" "$CONF_DIR/dovecot/exchange-app-check.lua"
 chmod 644 "$CONF_DIR/dovecot/exchange-app-check.lua"
-# Where the Lua passdb hands a token to curl (one file per check, removed at once); the auth worker may be root or dovecot.
-mkdir -p "$STATE_DIR/exchange-check"; chown root:dovecot "$STATE_DIR/exchange-check"; chmod 770 "$STATE_DIR/exchange-check"
 render "$TEMPLATES/postfix-main.cf.in" "$CONF_DIR/postfix/main.cf"
 render "$TEMPLATES/postfix-master.cf.in" "$CONF_DIR/postfix/master.cf"
 printf '%s\n' '/^(.+)$/ ${1}' >"$CONF_DIR/postfix/sender_login_maps.regexp"
