@@ -76,9 +76,13 @@ public static class ManagedIdentityTokens
         for (var x = e; x is not null; x = x.InnerException) yield return x;
     }
 
+    /// <summary>The endpoint's own words: MSAL's "[Managed Identity] Error Message: X Managed Identity Correlation ID: ..." becomes X.</summary>
     static string FirstLine(string text)
     {
         var line = text.Split('\n', 2)[0].Trim();
+        const string prefix = "Error Message: ";
+        if (line.IndexOf(prefix, StringComparison.Ordinal) is var p and >= 0) line = line[(p + prefix.Length)..];
+        if (line.IndexOf(" Managed Identity Correlation ID", StringComparison.Ordinal) is var q and > 0) line = line[..q];
         return line.Length > 300 ? line[..300] + "..." : line;
     }
 }
