@@ -11,6 +11,9 @@ if (-not $env:OUTLOOKOAUTH_LAB_SMTP_PORT -or -not $env:OUTLOOKOAUTH_LAB_AUTHORIT
         if ($line -match '^export (\w+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
     }
 }
+# Managed identity: MSAL asks 169.254.169.254 when no App Service variable is set. No test may send a packet there, so
+# the IMDS host is moved to a closed loopback port unless a test names the lab's (MSAL reads it once per process).
+if (-not $env:AZURE_POD_IDENTITY_AUTHORITY_HOST) { $env:AZURE_POD_IDENTITY_AUTHORITY_HOST = 'http://127.0.0.1:9' }
 $script:Secret = ConvertTo-SecureString $env:OUTLOOKOAUTH_LAB_CLIENT_SECRET -AsPlainText -Force
 $script:LabHost = $env:OUTLOOKOAUTH_LAB_HOST
 

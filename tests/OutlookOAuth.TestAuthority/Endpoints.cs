@@ -77,6 +77,8 @@ public sealed partial class LabAuthority
         MapLab(app);
         MapGraph(app);
         MapGraphLab(app);
+        MapExchangeGrants(app);
+        MapManagedIdentity(app);
     }
 
     // ---------------------------------------------------------------- token endpoint

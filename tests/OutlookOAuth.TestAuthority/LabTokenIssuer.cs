@@ -218,7 +218,7 @@ public sealed class LabTokenIssuer
     string PairwiseSubject(string oid) =>
         B64(SHA256.HashData(Encoding.UTF8.GetBytes($"{oid}|{ClientId.ToLowerInvariant()}")));
 
-    static string StableGuid(string seed) => new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 16)).ToString();
+    internal static string StableGuid(string seed) => new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 16)).ToString();
 
     (long Iat, long Exp) Times(TimeSpan? lifetime)
     {

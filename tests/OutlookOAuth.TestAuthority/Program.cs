@@ -11,9 +11,9 @@ using OutlookOAuth.TestAuthority;
 
 const string Usage = "usage: OutlookOAuth.TestAuthority --port <n|0> --tls-cert <pem> --tls-key <pem> --signing-key <pkcs8 pem> --kid <kid> " +
                      "--issuer <url> --tenant <id> --client-id <id> --client-secret <s> --users a@x,b@x --password <pw> --ready-file <path> " +
-                     "[--client-cert <pem>] [--access-token-lifetime <seconds>]";
+                     "[--client-cert <pem>] [--access-token-lifetime <seconds>] [--identity-header <secret>] [--exchange-grants app=mailbox:access,...]";
 string[] known = ["port", "tls-cert", "tls-key", "signing-key", "kid", "issuer", "tenant", "client-id", "client-secret", "users",
-    "password", "ready-file", "client-cert", "access-token-lifetime"];
+    "password", "ready-file", "client-cert", "access-token-lifetime", "identity-header", "exchange-grants"];
 
 var opts = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
@@ -78,6 +78,16 @@ catch (Exception ex) when (ex is IOException or OperationCanceledException)
 {
     Console.Error.WriteLine($"error: cannot start: {ex.Message}");
     return 1;
+}
+if (opts.TryGetValue("identity-header", out var identityHeader)) authority.IdentityHeader = identityHeader;
+// Grants Exchange Online would hold at start (New-ServicePrincipal + Add-MailboxPermission / role assignment):
+// "<app id or 'app'>=<mailbox>:<FullAccess|SendAsApp>", comma-separated.
+foreach (var g in opts.GetValueOrDefault("exchange-grants", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+{
+    var m = System.Text.RegularExpressions.Regex.Match(g, "^([^=]+)=([^:]+):(FullAccess|SendAsApp)$");
+    if (!m.Success) { Console.Error.WriteLine($"error: --exchange-grants item '{g}' is not <app>=<mailbox>:<FullAccess|SendAsApp>"); return 2; }
+    var appId = m.Groups[1].Value == "app" ? authority.ClientId : m.Groups[1].Value;
+    authority.GrantMailbox(appId, m.Groups[2].Value, Enum.Parse<LabAuthority.MailboxAccess>(m.Groups[3].Value));
 }
 await using (authority)
 {

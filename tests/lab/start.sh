@@ -7,7 +7,7 @@
 #                            SASL through Dovecot, delivery to Dovecot over LMTP, other domains discarded
 #   OutlookOAuth.TestAuthority  HTTPS    127.0.0.1:<ephemeral>, Entra-shaped authority (when built)
 #
-# Run as root. Installs dovecot-core dovecot-imapd dovecot-lmtpd postfix (and openssl) when missing.
+# Run as root. Installs dovecot-core dovecot-imapd dovecot-lmtpd dovecot-auth-lua postfix curl (and openssl) when missing.
 # All state lives in $OUTLOOKOAUTH_LAB_DIR (default /tmp/outlookoauth-lab).
 # stdout: exactly one line, the path of $OUTLOOKOAUTH_LAB_DIR/lab.env (export lines). Progress: stderr.
 #
@@ -40,12 +40,19 @@ KEY_ID=lab-rs256
 ISSUER=https://sts.lab.outlookoauth.invalid/
 CLIENT_ID=3f6f2c1a-8b1e-4c1a-9d5e-0a1b2c3d4e5f
 TENANT_ID=7e1c5a3b-2d4f-4a6b-8c9d-0e1f2a3b4c5d
-USERS=alice@example.com,bob@example.com
+USERS=alice@example.com,bob@example.com,reports@example.com,inbox@example.com
 DOMAINS=example.com
 IMAP_SCOPE=IMAP.AccessAsUser.All
 SMTP_SCOPE=SMTP.Send
+# Exchange Online's app-only grants at start (the lab authority keeps them; POST/DELETE /lab/exchange/grants change
+# them): the lab app and both managed identities may send as reports@ (role assignment 'Application SMTP.SendAsApp')
+# and read inbox@ (Add-MailboxPermission FullAccess).
+MI_SYSTEM_CLIENT_ID=5d3a1c7e-6f2b-4e8a-9b1c-2d3e4f5a6b70   # = LabAuthority.SystemAssignedClientId
+MI_USER_CLIENT_ID=8c2e4b6a-1d3f-4a5b-9c7d-0e1f2a3b4c6d     # = LabAuthority.UserAssignedClientId
+MI_USER_RESOURCE_ID=/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/outlookoauth-lab/providers/Microsoft.ManagedIdentity/userAssignedIdentities/lab-runbook
+EXCHANGE_GRANTS=$(for a in app $MI_SYSTEM_CLIENT_ID $MI_USER_CLIENT_ID; do printf '%s=reports@example.com:SendAsApp,%s=inbox@example.com:FullAccess,' "$a" "$a"; done)
 MAIL_USER=outlookoauth-lab   # system user owning the Maildirs
-PACKAGES=(dovecot-core dovecot-imapd dovecot-lmtpd postfix)
+PACKAGES=(dovecot-core dovecot-imapd dovecot-lmtpd dovecot-auth-lua postfix curl)   # lua + curl: exchange-app-check.lua asks the authority
 AUTHORITY_PROJECT="$REPO/tests/OutlookOAuth.TestAuthority"
 
 CONF_DIR="$LAB_DIR/etc"
@@ -245,6 +252,7 @@ chown -R root:dovecot "$DICT_DIR"; chmod -R u=rwX,g=rX,o= "$DICT_DIR"
 rand() { openssl rand -base64 "$1" | tr '+/' '-_' | tr -d '=\n'; }
 CLIENT_SECRET=$(rand 30)
 PASSWORD=Lab-$(rand 15)
+IDENTITY_HEADER=$(rand 24)   # the App Service managed-identity secret (IDENTITY_HEADER)
 T_KEYS=$(elapsed "$t")
 
 # ---------------------------------------------------------------- render configs
@@ -264,6 +272,8 @@ render "$TEMPLATES/dovecot-oauth2.conf.ext.in" "$CONF_DIR/dovecot/dovecot-oauth2
   -e "s|@SCOPE@|$IMAP_SCOPE|g" -e "s|@PURPOSE@|IMAP: requires scope $IMAP_SCOPE|g"
 render "$TEMPLATES/dovecot-oauth2.conf.ext.in" "$CONF_DIR/dovecot/dovecot-oauth2-smtp.conf.ext" \
   -e "s|@SCOPE@|$SMTP_SCOPE|g" -e "s|@PURPOSE@|SMTP submission: requires scope $SMTP_SCOPE|g"
+render "$TEMPLATES/exchange-app-check.lua.in" "$CONF_DIR/dovecot/exchange-app-check.lua"
+chmod 644 "$CONF_DIR/dovecot/exchange-app-check.lua"
 render "$TEMPLATES/postfix-main.cf.in" "$CONF_DIR/postfix/main.cf"
 render "$TEMPLATES/postfix-master.cf.in" "$CONF_DIR/postfix/master.cf"
 printf '%s\n' '/^(.+)$/ ${1}' >"$CONF_DIR/postfix/sender_login_maps.regexp"
@@ -323,7 +333,8 @@ if [ "$authority_mode" = run ]; then
       --tls-cert "$TLS_DIR/server.pem" --tls-key "$TLS_DIR/server.key" \
       --signing-key "$KEY_DIR/authority.key" --kid "$KEY_ID" --issuer "$ISSUER" \
       --tenant "$TENANT_ID" --client-id "$CLIENT_ID" --client-secret "$CLIENT_SECRET" \
-      --users "$USERS" --password "$PASSWORD" --ready-file "$RUN_DIR/authority.url"
+      --users "$USERS" --password "$PASSWORD" --ready-file "$RUN_DIR/authority.url" \
+      --identity-header "$IDENTITY_HEADER" --exchange-grants "$EXCHANGE_GRANTS"
   ) </dev/null >>"$LOG_DIR/authority.log" 2>&1 9>&- &
   AUTHORITY_PID=$!
   echo "$AUTHORITY_PID" >"$RUN_DIR/authority.pid"
@@ -385,6 +396,17 @@ T_DAEMONS=$(elapsed "$t_daemons")
     echo "export OUTLOOKOAUTH_LAB_ADMIN=admin@example.com"
     echo "export OUTLOOKOAUTH_LAB_GRAPH_CLIENT_ID=14d82eec-204b-4c2f-b7e8-296a70dab67e"
   fi
+  # Managed identity (Endpoints.ManagedIdentity.cs): set IDENTITY_ENDPOINT/IDENTITY_HEADER from these for the App
+  # Service form, or AZURE_POD_IDENTITY_AUTHORITY_HOST for the IMDS form (never leave both unset in a test: MSAL
+  # would go to 169.254.169.254).
+  if [ -n "$AUTHORITY_URL" ]; then
+    echo "export OUTLOOKOAUTH_LAB_IDENTITY_ENDPOINT=$AUTHORITY_URL/msi/token"
+    echo "export OUTLOOKOAUTH_LAB_IDENTITY_HEADER=$IDENTITY_HEADER"
+    echo "export OUTLOOKOAUTH_LAB_IMDS_HOST=$AUTHORITY_URL"
+  fi
+  echo "export OUTLOOKOAUTH_LAB_MI_SYSTEM_CLIENT_ID=$MI_SYSTEM_CLIENT_ID"
+  echo "export OUTLOOKOAUTH_LAB_MI_CLIENT_ID=$MI_USER_CLIENT_ID"
+  echo "export OUTLOOKOAUTH_LAB_MI_RESOURCE_ID=$MI_USER_RESOURCE_ID"
 } >"$ENV_FILE.tmp"
 chmod 600 "$ENV_FILE.tmp"
 mv "$ENV_FILE.tmp" "$ENV_FILE"

@@ -177,6 +177,13 @@ internal sealed class ConfigurationReader(IParser parser, string filePath)
                 case "clientSecretEnvironmentVariable": Once(ref seen, 16, key, where); app.ClientSecretEnvironmentVariable = ReadString("clientSecretEnvironmentVariable"); break;
                 case "certificatePath": Once(ref seen, 32, key, where); app.CertificatePath = ReadString("certificatePath"); break;
                 case "certificateThumbprint": Once(ref seen, 64, key, where); app.CertificateThumbprint = ReadString("certificateThumbprint"); break;
+                case "managedIdentity":
+                    Once(ref seen, 256, key, where);
+                    var mi = ReadScalar("managedIdentity");
+                    if (IsNull(mi)) { app.ManagedIdentity = null; break; }
+                    try { app.ManagedIdentity = Identity.ManagedIdentitySelection.Parse(mi.Value)?.Value; }
+                    catch (ConfigurationValidationException) { throw Error(mi.Start, $"'managedIdentity' must be system, the client id (GUID) of a user-assigned identity or its resource id (/subscriptions/...), found {Describe(mi)}"); }
+                    break;
                 case "secretExpiresOn":
                     Once(ref seen, 128, key, where);
                     var s = ReadScalar("secretExpiresOn");

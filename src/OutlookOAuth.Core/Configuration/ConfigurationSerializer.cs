@@ -72,6 +72,7 @@ public static class ConfigurationSerializer
         Field(w, "  ", "clientSecretEnvironmentVariable", app.ClientSecretEnvironmentVariable);
         Field(w, "  ", "certificatePath", app.CertificatePath);
         Field(w, "  ", "certificateThumbprint", app.CertificateThumbprint);
+        Field(w, "  ", "managedIdentity", app.ManagedIdentity);
         Field(w, "  ", "secretExpiresOn", app.SecretExpiresOn?.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
 
         if (config.Parameters.Count == 0) w.Append("parameters: {}\n");

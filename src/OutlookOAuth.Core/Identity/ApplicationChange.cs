@@ -18,6 +18,10 @@ public sealed class ApplicationChange
     public string? CertificatePassword { get; set; }
     public string? CertificateThumbprint { get; set; }
     public DateTimeOffset? SecretExpiresOn { get; set; }
+    /// <summary>The managed identity for app-only tokens (<c>system</c>, a client id, a resource id); "" removes it.</summary>
+    public string? ManagedIdentity { get; set; }
+    /// <summary>How many of -ManagedIdentity, -ManagedIdentityClientId, -ManagedIdentityResourceId were given (at most one).</summary>
+    public int ManagedIdentitySources { get; set; }
 
     /// <summary>Never print a secret.</summary>
     public override string ToString() => $"ApplicationChange(clientId={ClientId}, secret={(ClientSecret is null ? "unchanged" : "***")})";

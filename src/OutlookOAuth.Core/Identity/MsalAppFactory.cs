@@ -1,4 +1,5 @@
 using Microsoft.Identity.Client;
+using Microsoft.Identity.Client.AppConfig;
 using OutlookOAuth.Configuration;
 
 namespace OutlookOAuth.Identity;
@@ -9,9 +10,18 @@ namespace OutlookOAuth.Identity;
 /// (the local authority), on for Microsoft's.</summary>
 public sealed class MsalAppFactory
 {
-    readonly IMsalHttpClientFactory _http;
+    /// <summary>A managed-identity endpoint is on the machine itself (or its link-local IMDS): one that does not
+    /// connect within this long is not there, and the error says so instead of waiting 100 s.</summary>
+    public static readonly TimeSpan ManagedIdentityTimeout = TimeSpan.FromSeconds(10);
 
-    public MsalAppFactory(IMsalHttpClientFactory? http = null) => _http = http ?? TrustedHttpClientFactory.FromEnvironment();
+    readonly IMsalHttpClientFactory _http;
+    readonly IMsalHttpClientFactory _managedIdentityHttp;
+
+    public MsalAppFactory(IMsalHttpClientFactory? http = null)
+    {
+        _http = http ?? TrustedHttpClientFactory.FromEnvironment();
+        _managedIdentityHttp = http ?? TrustedHttpClientFactory.FromEnvironment(ManagedIdentityTimeout);
+    }
 
     public static string RequireClientId(OutlookApplicationSettings settings) =>
         string.IsNullOrWhiteSpace(settings.ClientId)
@@ -37,6 +47,19 @@ public sealed class MsalAppFactory
                 "Store the secret with Set-OutlookApplication -ClientSecret (Read-Host -AsSecureString) (or -ClientSecretFromEnvironment / -CertificatePath), or use Connect-OutlookAccount -DeviceCode with 'Allow public client flows' enabled."),
         };
         return builder.Build();
+    }
+
+    /// <summary>The MSAL application of a managed identity. MSAL keeps its tokens in a cache shared by the whole process
+    /// (in the module's private load context), so every command of a job reuses one token until it nears expiry.</summary>
+    public IManagedIdentityApplication CreateManagedIdentity(ManagedIdentitySelection identity)
+    {
+        var id = identity.Kind switch
+        {
+            ManagedIdentityKind.SystemAssigned => ManagedIdentityId.SystemAssigned,
+            ManagedIdentityKind.UserAssignedClientId => ManagedIdentityId.WithUserAssignedClientId(identity.Id),
+            _ => ManagedIdentityId.WithUserAssignedResourceId(identity.Id),
+        };
+        return ManagedIdentityApplicationBuilder.Create(id).WithHttpClientFactory(_managedIdentityHttp).Build();
     }
 
     public IPublicClientApplication CreatePublic(OutlookApplicationSettings settings)

@@ -51,6 +51,10 @@ public static partial class OutlookApplication
             throw Fail("InvalidThumbprint", "CertificateThumbprint", $"'{th}' is not a certificate thumbprint (40 hexadecimal digits).");
         if (c.CertificatePath is { Length: > 0 } p)
             CertificateLoader.LoadFile(p, c.CertificatePassword).Dispose();
+        if (c.ManagedIdentitySources > 1)
+            throw Fail("ConflictingManagedIdentity", "ManagedIdentity",
+                "Give one managed identity: -ManagedIdentity (system-assigned), -ManagedIdentityClientId or -ManagedIdentityResourceId (user-assigned).");
+        if (c.ManagedIdentity is { Length: > 0 } mi) ManagedIdentitySelection.Parse(mi);
     }
 
     /// <summary>The fix for each refusal of <see cref="Validate"/> (ErrorDetails.RecommendedAction), or null.</summary>
@@ -63,6 +67,7 @@ public static partial class OutlookApplication
         "ConflictingSecretSources" => "Give one secret source: -ClientSecret, -ClientSecretFromEnvironment or -RemoveClientSecret.",
         "InvalidEnvironmentVariable" => "Give the variable's name without '$env:' (letters, digits, underscore), e.g. -ClientSecretFromEnvironment OUTLOOK_SECRET.",
         "InvalidThumbprint" => "Give the 40 hexadecimal digits of the certificate's thumbprint (Get-ChildItem Cert:\\CurrentUser\\My).",
+        "ConflictingManagedIdentity" => "Use -ManagedIdentity for the system-assigned identity, or one of -ManagedIdentityClientId / -ManagedIdentityResourceId for a user-assigned one; -ManagedIdentity:$false removes it.",
         "InvalidTenant" or "InvalidAuthority" => "Use common, organizations, a tenant id (GUID) or a domain such as contoso.onmicrosoft.com; an authority is https://host/<tenant>/.",
         _ => null,
     };
@@ -118,6 +123,7 @@ public static partial class OutlookApplication
             if (s.CertificateThumbprint is not null) s.CertificatePath = null;
         }
         if (c.SecretExpiresOn is not null) s.SecretExpiresOn = c.SecretExpiresOn;
+        if (c.ManagedIdentity is not null) s.ManagedIdentity = ManagedIdentitySelection.Parse(c.ManagedIdentity)?.Value;
     }
 
     /// <summary>Stores or removes the secrets of a change (after the YAML was saved).</summary>
@@ -147,8 +153,10 @@ public static partial class OutlookApplication
     {
         var now = (clock ?? TimeProvider.System).GetUtcNow();
         var stored = store.HasSecret(TokenStore.ClientSecretName);
+        var identity = ManagedIdentitySelection.Parse(s.ManagedIdentity);
         var (kind, source) =
-            !string.IsNullOrWhiteSpace(s.CertificatePath) ? (ClientCredentialKind.Certificate, $"certificate file {s.CertificatePath}")
+            identity is not null ? (ClientCredentialKind.ManagedIdentity, identity.Describe())
+            : !string.IsNullOrWhiteSpace(s.CertificatePath) ? (ClientCredentialKind.Certificate, $"certificate file {s.CertificatePath}")
             : !string.IsNullOrWhiteSpace(s.CertificateThumbprint) ? (ClientCredentialKind.Certificate, $"certificate {s.CertificateThumbprint}")
             : !string.IsNullOrWhiteSpace(s.ClientSecretEnvironmentVariable) ? (ClientCredentialKind.Secret, $"environment variable {s.ClientSecretEnvironmentVariable}")
             : stored ? (ClientCredentialKind.Secret, "token store") : (ClientCredentialKind.None, "none");
@@ -173,6 +181,7 @@ public static partial class OutlookApplication
             ClientSecretEnvironmentVariable = s.ClientSecretEnvironmentVariable,
             CertificatePath = s.CertificatePath,
             CertificateThumbprint = s.CertificateThumbprint,
+            ManagedIdentity = identity?.Value,
             SecretExpiresOn = s.SecretExpiresOn,
             SecretExpiresInDays = s.SecretExpiresOn is { } e ? (int)Math.Floor((e - now).TotalDays) : null,
             TokenStorePath = store.Directory,

@@ -19,6 +19,8 @@ public sealed class OutlookApplicationInfo
     public string? ClientSecretEnvironmentVariable { get; init; }
     public string? CertificatePath { get; init; }
     public string? CertificateThumbprint { get; init; }
+    /// <summary>The managed identity of app-only tokens: system, a client id or a resource id (null: none).</summary>
+    public string? ManagedIdentity { get; init; }
     public DateTimeOffset? SecretExpiresOn { get; init; }
     /// <summary>Whole days until the secret expires (negative once expired).</summary>
     public int? SecretExpiresInDays { get; init; }

@@ -146,6 +146,12 @@ public sealed class OutlookSignIn
 
     async Task<TokenMetadata> AppOnlyAsync(MailServer server, CancellationToken ct)
     {
+        if (ManagedIdentitySelection.Parse(_settings.ManagedIdentity) is { } identity)
+        {
+            // Nothing to keep but the metadata: the identity is proven by Azure at each token, MSAL caches it per process.
+            var token = await ManagedIdentityTokens.AcquireAsync(_apps, identity, forceRefresh: true, ct, _getEnvironment).ConfigureAwait(false);
+            return Save(server, SignInFlow.ManagedIdentity, token, new CacheSlot(Array.Empty<byte>()), ApplicationCredentials.None);
+        }
         var credentials = ApplicationCredentials.Resolve(_settings, _store, _getEnvironment);
         var app = _apps.CreateConfidential(_settings, credentials);
         var slot = new CacheSlot(null);
@@ -165,11 +171,11 @@ public sealed class OutlookSignIn
             ServerName = server.Name,
             Username = server.Username,
             Flow = flow,
-            SignedInAs = flow == SignInFlow.AppOnly ? null : result.Account?.Username,
+            SignedInAs = flow is SignInFlow.AppOnly or SignInFlow.ManagedIdentity ? null : result.Account?.Username,
             HomeAccountId = result.Account?.HomeAccountId?.Identifier,
-            ClientId = _settings.ClientId,
-            Authority = Authority.MsalAuthority,
-            Scopes = flow == SignInFlow.AppOnly ? OutlookScopes.ForApp() : OutlookScopes.Delegated(server.Direction).ToArray(),
+            ClientId = flow == SignInFlow.ManagedIdentity ? null : _settings.ClientId,
+            Authority = flow == SignInFlow.ManagedIdentity ? $"managed identity: {_settings.ManagedIdentity}" : Authority.MsalAuthority,
+            Scopes = flow is SignInFlow.AppOnly or SignInFlow.ManagedIdentity ? OutlookScopes.ForApp() : OutlookScopes.Delegated(server.Direction).ToArray(),
             ConnectedOn = now,
             LastRefreshOn = now,
             AccessTokenExpiresOn = result.ExpiresOn,

@@ -46,13 +46,22 @@ public sealed class OutlookTokenProvider : IAccessTokenProvider
             throw new OAuthException("NotAnOutlookServer", $"{server} uses password authentication; it has no OAuth token.");
         using var _ = Store.Lock(server);
         var metadata = Store.ReadMetadata(server) ?? throw NotConnected(server);
-        var cache = Store.ReadCache(server) ?? throw NotConnected(server);
+        var cache = Store.ReadCache(server);
+        if (cache is null && metadata.Flow != SignInFlow.ManagedIdentity) throw NotConnected(server);
         var now = _clock.GetUtcNow();
         var force = forceRefresh || metadata.AccessTokenExpiresOn is not { } exp || exp - now < RefreshMargin;
         var slot = new CacheSlot(cache);
         var authority = OutlookAuthority.FromSettings(_settings);
         AuthenticationResult result;
-        if (metadata.AppOnly)
+        if (metadata.Flow == SignInFlow.ManagedIdentity)
+        {
+            var identity = ManagedIdentitySelection.Parse(_settings.ManagedIdentity) ?? throw new OAuthException("ManagedIdentityNotConfigured",
+                $"{server} was connected with a managed identity, and the application no longer names one.",
+                $"Set it again (Set-OutlookApplication -ManagedIdentity, or -ManagedIdentityClientId <client id>), or connect with the app's secret: Get-OutlookMailServer -Name '{server.Name}' -Direction {server.Direction} | Connect-OutlookAccount -AppOnly");
+            // MSAL's managed-identity cache is per process; the store keeps only the metadata (no token on disk).
+            result = await ManagedIdentityTokens.AcquireAsync(_apps, identity, forceRefresh, cancellationToken, _getEnvironment).ConfigureAwait(false);
+        }
+        else if (metadata.AppOnly)
         {
             var credentials = Credentials();
             var app = _apps.CreateConfidential(_settings, credentials);

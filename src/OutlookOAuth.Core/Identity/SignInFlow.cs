@@ -13,4 +13,6 @@ public enum SignInFlow
     DeviceCode,
     /// <summary>Client credentials (confidential client, secret or certificate).</summary>
     AppOnly,
+    /// <summary>App-only tokens of a managed identity of the machine (no secret; kept only in MSAL's process cache).</summary>
+    ManagedIdentity,
 }

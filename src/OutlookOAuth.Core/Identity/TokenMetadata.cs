@@ -31,7 +31,7 @@ public sealed class TokenMetadata
     public DateTimeOffset? RefreshRejectedOn { get; set; }
     public string? RefreshRejectedCode { get; set; }
 
-    [JsonIgnore] public bool AppOnly => Flow == SignInFlow.AppOnly;
+    [JsonIgnore] public bool AppOnly => Flow is SignInFlow.AppOnly or SignInFlow.ManagedIdentity;
     [JsonIgnore] public bool PublicClient => Flow == SignInFlow.DeviceCode;
 
     /// <summary>The status at <paramref name="now"/>: Valid while the access token lives; then Refreshable

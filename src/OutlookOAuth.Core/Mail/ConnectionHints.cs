@@ -37,15 +37,14 @@ public static class ConnectionHints
                     $"'Set-CASMailbox -Identity '{user}' -SmtpClientAuthenticationDisabled $false' (and 'Set-TransportConfig -SmtpClientAuthenticationDisabled $false' " +
                     "if the tenant disables it); check that security defaults and Conditional Access allow SMTP AUTH.");
             }
+            // App-only: Exchange Online says 535 5.7.3; a server that checks app-only tokens the same way (the lab's
+            // Postfix + Dovecot) says its own 535 5.7.8. Both mean the Exchange-side setup is missing.
+            if (c.Stage == ConnectionTestStage.Authenticate && c.AppOnly && code is 535 or 534 or 538)
+                return ("SmtpAuthenticationUnsuccessful", AppOnlyFix(user, "SMTP.SendAsApp", smtp: true));
             if (c.Stage == ConnectionTestStage.Authenticate && code == 535 && enhanced == "5.7.3")
-                return ("SmtpAuthenticationUnsuccessful", c.AppOnly
-                    ? "Microsoft 365 refused the app-only token. Register the application's service principal in Exchange Online " +
-                      "('New-ServicePrincipal -AppId <client id> -ObjectId <object id of the Enterprise application, not of the app registration>'), " +
-                      $"give it the mailbox ('Add-MailboxPermission -Identity '{user}' -User <service principal id> -AccessRights FullAccess'), " +
-                      "and grant the SMTP.SendAsApp application permission with admin consent."
-                    : $"Microsoft 365 refused the token for '{user}'. Usual causes: the token was issued to another account (sign in as '{user}' with " +
-                      $"'{reconnect}'), or for another audience (the scope must be https://outlook.office.com/SMTP.Send), " +
-                      $"the mailbox has no Exchange Online license, or SMTP AUTH is disabled for it ('Set-CASMailbox -Identity '{user}' -SmtpClientAuthenticationDisabled $false').");
+                return ("SmtpAuthenticationUnsuccessful", $"Microsoft 365 refused the token for '{user}'. Usual causes: the token was issued to another account (sign in as '{user}' with " +
+                    $"'{reconnect}'), or for another audience (the scope must be https://outlook.office.com/SMTP.Send), " +
+                    $"the mailbox has no Exchange Online license, or SMTP AUTH is disabled for it ('Set-CASMailbox -Identity '{user}' -SmtpClientAuthenticationDisabled $false').");
             if (code == 530 || enhanced == "5.7.57")
                 return ("ClientNotAuthenticated",
                     $"The server does not consider the session authenticated (530 5.7.57). Check that the server has a username ('{user}') and a connected account " +
@@ -84,13 +83,18 @@ public static class ConnectionHints
             };
         }
 
+        // Exchange Online accepts an app-only AUTHENTICATE whose service principal has no access to the mailbox, then
+        // answers the next command "BAD User is authenticated but not connected." (also: wrong object id, IMAP off).
+        if (c.Failure == MailFailure.Rejected && Has(text, "authenticated but not connected"))
+            return ("ImapMailboxNotConnected", c.AppOnly
+                ? $"Exchange Online accepted the app-only token but does not connect it to '{user}'. " + AppOnlyFix(user, "IMAP.AccessAsApp", smtp: false)
+                : $"Exchange Online accepted the token but does not connect it to '{user}': IMAP may be off for the mailbox ('Set-CASMailbox -Identity '{user}' -ImapEnabled $true'), " +
+                  $"or the signed-in account has no access to it (reconnect as '{user}': '{reconnect}').");
         if (c.Failure == MailFailure.Rejected)
             return c.Stage switch
             {
                 ConnectionTestStage.Authenticate => ("ImapAuthenticationFailed", c.AppOnly
-                    ? "The IMAP server refused the app-only token. Register the service principal in Exchange Online ('New-ServicePrincipal -AppId <client id> " +
-                      $"-ObjectId <Enterprise application object id>'), give it the mailbox ('Add-MailboxPermission -Identity '{user}' -User <service principal id> -AccessRights FullAccess') " +
-                      "and grant IMAP.AccessAsApp with admin consent."
+                    ? "The IMAP server refused the app-only token. " + AppOnlyFix(user, "IMAP.AccessAsApp", smtp: false)
                     : $"The IMAP server refused the token for '{user}' (AUTHENTICATE failed). Usual causes: the token lacks the IMAP.AccessAsUser.All scope or is " +
                       $"for another account (reconnect as '{user}': '{reconnect}'), IMAP is disabled for the mailbox " +
                       $"('Set-CASMailbox -Identity '{user}' -ImapEnabled $true'), or the username is not the mailbox of the connected account."),
@@ -147,6 +151,18 @@ public static class ConnectionHints
     /// <summary>The hint for a token failure of the OAuth layer (its own hint when it has one).</summary>
     public static string TokenHint(MailServer server, string? oauthHint) =>
         oauthHint ?? $"Connect the account of '{server.Name}' again: 'Get-OutlookMailServer -Name '{server.Name}' -Direction {server.Direction} | Connect-OutlookAccount'.";
+
+    /// <summary>What an Exchange Online admin runs once so that an app (or managed identity) may use a mailbox without a user.</summary>
+    static string AppOnlyFix(string user, string role, bool smtp) =>
+        "In Exchange Online PowerShell register the app's service principal with the object id of the ENTERPRISE APPLICATION " +
+        "(Entra > Enterprise applications > the app > Object ID; for a managed identity its Object (principal) ID), not the app registration's: " +
+        "'New-ServicePrincipal -AppId <application (client) id> -ObjectId <enterprise application object id>'; then give it the mailbox: " +
+        $"'Add-MailboxPermission -Identity '{user}' -User <application (client) id> -AccessRights FullAccess'" +
+        (smtp ? $" (or, for sending only, 'New-ManagementScope -Name <scope> -RecipientRestrictionFilter \"PrimarySmtpAddress -eq '{user}'\"' and " +
+                "'New-ManagementRoleAssignment -App <application (client) id> -Role 'Application SMTP.SendAsApp' -CustomResourceScope <scope>')" : "") +
+        $". The token must carry the {role} role: Entra > App registrations > API permissions > Office 365 Exchange Online > Application permissions > {role}, " +
+        "with admin consent (a managed identity gets it by an app role assignment). Check with 'Test-ServicePrincipalAuthorization -Identity <application (client) id> -Resource " +
+        $"'{user}''. Then run the job again (get a fresh token: Connect-OutlookAccount -AppOnly).";
 
     static bool Has(string text, string part) => text.Contains(part, StringComparison.OrdinalIgnoreCase);
 }

@@ -13,6 +13,7 @@ namespace OutlookOAuth.Commands;
 /// </summary>
 /// <example><code>Set-OutlookApplication -ClientId $appId -Tenant contoso.onmicrosoft.com -ClientSecret (Read-Host -AsSecureString) -SecretExpiresOn 2027-06-30</code><para>Stores the application; the secret goes to the token store, never to the YAML file.</para></example>
 /// <example><code>Set-OutlookApplication -ClientId $appId -Tenant $tenantId -ClientSecretFromEnvironment OUTLOOK_SECRET</code><para>A runbook: the secret is read from an environment variable when needed.</para></example>
+/// <example><code>Set-OutlookApplication -ManagedIdentity</code><para>A runbook with no secret: app-only tokens come from the Automation account's (or VM's) system-assigned managed identity.</para></example>
 [Cmdlet(VerbsCommon.Set, "OutlookApplication", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(OutlookApplicationInfo))]
 public sealed class SetOutlookApplicationCommand : IdentityCmdlet
@@ -47,6 +48,13 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
     [Parameter] [AllowEmptyString] public string? CertificateThumbprint { get; set; }
     /// <summary>When the client secret expires (shown by Get-OutlookApplication).</summary>
     [Parameter] public DateTime? SecretExpiresOn { get; set; }
+    /// <summary>App-only tokens come from the machine's system-assigned managed identity (no secret);
+    /// -ManagedIdentity:$false removes any managed identity.</summary>
+    [Parameter] public SwitchParameter ManagedIdentity { get; set; }
+    /// <summary>App-only tokens come from the user-assigned managed identity with this client id (a GUID).</summary>
+    [Parameter] public string? ManagedIdentityClientId { get; set; }
+    /// <summary>App-only tokens come from the user-assigned managed identity with this Azure resource id.</summary>
+    [Parameter] public string? ManagedIdentityResourceId { get; set; }
     /// <summary>Output the application settings as saved.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
 
@@ -60,6 +68,8 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
         nameof(ClientSecretFromEnvironment) => ClientSecretFromEnvironment ?? "",
         nameof(CertificatePath) => CertificatePath ?? "",
         nameof(CertificateThumbprint) => CertificateThumbprint ?? "",
+        nameof(ManagedIdentityClientId) => ManagedIdentityClientId ?? "",
+        nameof(ManagedIdentityResourceId) => ManagedIdentityResourceId ?? "",
         _ => Context.Path,
     };
 
@@ -72,6 +82,9 @@ public sealed class SetOutlookApplicationCommand : IdentityCmdlet
             CertificatePath = CertificatePath is { Length: > 0 } p ? GetUnresolvedProviderPathFromPSPath(p) : CertificatePath,
             CertificateThumbprint = CertificateThumbprint,
             SecretExpiresOn = SecretExpiresOn is { } d ? new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Local) : d) : null,
+            ManagedIdentity = ManagedIdentityResourceId ?? ManagedIdentityClientId
+                ?? (MyInvocation.BoundParameters.ContainsKey(nameof(ManagedIdentity)) ? (ManagedIdentity ? ManagedIdentitySelection.SystemValue : "") : null),
+            ManagedIdentitySources = new[] { ManagedIdentityClientId, ManagedIdentityResourceId }.Count(v => v is not null) + (MyInvocation.BoundParameters.ContainsKey(nameof(ManagedIdentity)) ? 1 : 0),
         };
         var what = string.Join(", ", MyInvocation.BoundParameters.Keys.Where(k => k is not ("PassThru" or "ConfigPath" or "WhatIf" or "Confirm")));
         if (!ShouldProcess(Context.Path, $"Set the Outlook application ({what})")) return;
