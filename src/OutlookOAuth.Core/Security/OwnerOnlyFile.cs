@@ -10,12 +10,18 @@ public static class OwnerOnlyFile
     public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    /// <summary>Creates <paramref name="directory"/> owner-only when it is missing; with <paramref name="tighten"/>,
-    /// also makes an existing one owner-only (a directory of our own, not e.g. ~/.config).</summary>
+    /// <summary>Creates <paramref name="directory"/> and each missing parent owner-only (Directory.CreateDirectory gives the
+    /// mode to the last one only); with <paramref name="tighten"/>, also makes an existing one owner-only (a directory of
+    /// our own, not e.g. ~/.config). Existing parents stay as they are.</summary>
     public static void EnsureDirectory(string directory, bool tighten)
     {
         if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(directory); return; }
-        if (!Directory.Exists(directory)) Directory.CreateDirectory(directory, DirectoryMode);
+        if (!Directory.Exists(directory))
+        {
+            if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))) is { } parent)
+                EnsureDirectory(parent, tighten: false);
+            Directory.CreateDirectory(directory, DirectoryMode);
+        }
         else if (tighten && File.GetUnixFileMode(directory) != DirectoryMode) File.SetUnixFileMode(directory, DirectoryMode);
     }
 

@@ -79,7 +79,7 @@ public sealed class MailReceiver
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
-        if (options.Destination is { } destination) CreateOwnerOnly(destination);
+        if (options.Destination is { } destination) OwnerOnlyFile.EnsureDirectory(destination, tighten: false);
         // -Peek changes nothing and may hand on what another receive hands on: it waits for no one.
         using var mailboxLock = options.Peek ? null : LockMailbox(server, options, waiting, cancellationToken);
         var spool = Directory.CreateTempSubdirectory("outlookoauth-receive-").FullName; // 0700 on Unix
@@ -100,14 +100,6 @@ public sealed class MailReceiver
             try { Directory.Delete(spool, recursive: true); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
-    }
-
-    /// <summary>Creates <paramref name="directory"/> and each missing parent owner-only (0700); an existing one stays as it is.</summary>
-    static void CreateOwnerOnly(string directory)
-    {
-        if (OperatingSystem.IsWindows() || Directory.Exists(directory)) { Directory.CreateDirectory(directory); return; }
-        if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))) is { } parent) CreateOwnerOnly(parent);
-        Directory.CreateDirectory(directory, OwnerOnlyFile.DirectoryMode);
     }
 
     static FileLock LockMailbox(IncomingMailServer server, ReceiveOptions options, Action<string>? waiting, CancellationToken ct)
