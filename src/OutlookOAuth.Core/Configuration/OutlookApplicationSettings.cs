@@ -17,11 +17,14 @@ public sealed class OutlookApplicationSettings
     public string? CertificatePath { get; set; }
     public string? CertificateThumbprint { get; set; }
     public DateTimeOffset? SecretExpiresOn { get; set; }
+    /// <summary>The stored client secret's keyId in Entra (the portal's "Secret ID"; not secret): which secret a rotation
+    /// replaces and Test-OutlookTenant checks. Set by Register-OutlookApplication and Update-OutlookApplicationSecret.</summary>
+    public string? SecretKeyId { get; set; }
 
     public bool IsEmpty =>
         ClientId is null && Tenant == DefaultTenant && Authority is null && RedirectUri is null &&
         ClientSecretEnvironmentVariable is null && CertificatePath is null && CertificateThumbprint is null &&
-        SecretExpiresOn is null;
+        SecretExpiresOn is null && SecretKeyId is null;
 
     /// <summary>The authority (ends with '/'): the explicit one, else login.microsoftonline.com/&lt;tenant&gt;/oauth2/v2.0/.</summary>
     public string EffectiveAuthority =>

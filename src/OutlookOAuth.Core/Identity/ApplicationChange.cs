@@ -18,6 +18,8 @@ public sealed class ApplicationChange
     public string? CertificatePassword { get; set; }
     public string? CertificateThumbprint { get; set; }
     public DateTimeOffset? SecretExpiresOn { get; set; }
+    /// <summary>The keyId of the secret in Entra (not secret); an empty string clears it.</summary>
+    public string? SecretKeyId { get; set; }
 
     /// <summary>Never print a secret.</summary>
     public override string ToString() => $"ApplicationChange(clientId={ClientId}, secret={(ClientSecret is null ? "unchanged" : "***")})";

@@ -118,6 +118,9 @@ public static partial class OutlookApplication
             if (s.CertificateThumbprint is not null) s.CertificatePath = null;
         }
         if (c.SecretExpiresOn is not null) s.SecretExpiresOn = c.SecretExpiresOn;
+        if (c.SecretKeyId is not null) s.SecretKeyId = Clear(c.SecretKeyId);
+        // A secret given by hand is not the one Register-OutlookApplication made: its keyId no longer describes it.
+        else if (c.ClientSecret is not null || c.RemoveClientSecret || c.ClientSecretFromEnvironment is not null) s.SecretKeyId = null;
     }
 
     /// <summary>Stores or removes the secrets of a change (after the YAML was saved).</summary>
@@ -174,6 +177,7 @@ public static partial class OutlookApplication
             CertificatePath = s.CertificatePath,
             CertificateThumbprint = s.CertificateThumbprint,
             SecretExpiresOn = s.SecretExpiresOn,
+            SecretKeyId = s.SecretKeyId,
             SecretExpiresInDays = s.SecretExpiresOn is { } e ? (int)Math.Floor((e - now).TotalDays) : null,
             TokenStorePath = store.Directory,
             TokenStoreProtection = store.Protection,

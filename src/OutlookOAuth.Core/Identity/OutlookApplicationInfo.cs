@@ -20,6 +20,8 @@ public sealed class OutlookApplicationInfo
     public string? CertificatePath { get; init; }
     public string? CertificateThumbprint { get; init; }
     public DateTimeOffset? SecretExpiresOn { get; init; }
+    /// <summary>The secret's keyId in Entra ("Secret ID"), when the module created it; never its value.</summary>
+    public string? SecretKeyId { get; init; }
     /// <summary>Whole days until the secret expires (negative once expired).</summary>
     public int? SecretExpiresInDays { get; init; }
     public string TokenStorePath { get; init; } = "";
