@@ -14,7 +14,7 @@ public sealed partial class LabAuthority
     async Task AuthorizeGet(HttpContext ctx)
     {
         if (await ValidateAuthorize(ctx) is { } req)
-            await Html(ctx, 200, SignInPage(ctx, req.LoginHint, null));
+            await Html(ctx, 200, SignInPage(ctx, req.ClientId, req.LoginHint, null));
     }
 
     async Task AuthorizePost(HttpContext ctx)
@@ -29,10 +29,16 @@ public sealed partial class LabAuthority
         var username = f.Value("username");
         if (SignInProblem(username, f.Value("password")) is { } problem)
         {
-            await Html(ctx, 200, SignInPage(ctx, username, problem));
+            await Html(ctx, 200, SignInPage(ctx, req.ClientId, username, problem));
             return;
         }
         var user = CanonicalUser(username)!;
+        if (Client(req.ClientId) is { } client && ScopesFor(client, req.Scope).Scopes is { } scopes && UserProblem(client, user, scopes) is { } refused)
+        {
+            // Entra sends these back to the app: consent_required (AADSTS65001), access_denied (AADSTS50105).
+            await RespondToClient(ctx, req, ErrorParameters(ctx, refused with { Error = refused.Code == 65001 ? "consent_required" : "access_denied" }));
+            return;
+        }
         var code = RandomSecret(48);
         lock (_gate) _codes[code] = new AuthCode(user, req.ClientId, req.RedirectUri, req.Scope, req.Challenge, req.Nonce, Now);
         var p = new Dictionary<string, string?>
@@ -51,13 +57,16 @@ public sealed partial class LabAuthority
         var q = ctx.Request.Query;
         var clientId = q.Value("client_id");
         if (string.IsNullOrEmpty(clientId)) { await ErrorPage(ctx, Missing("client_id")); return null; }
-        if (!IsClient(clientId)) { await ErrorPage(ctx, UnknownClient(clientId)); return null; }
-        var redirect = q.Value("redirect_uri") ?? _redirectUris.FirstOrDefault();
+        if (Client(clientId) is not { } client) { await ErrorPage(ctx, UnknownClient(clientId)); return null; }
+        var registered = client.IsLabDefault ? _redirectUris : client.RedirectUris.ToList();
+        var redirect = q.Value("redirect_uri") ?? registered.FirstOrDefault();
         if (string.IsNullOrEmpty(redirect)) { await ErrorPage(ctx, Missing("redirect_uri")); return null; }
-        if (!Uri.TryCreate(redirect, UriKind.Absolute, out _) || (_redirectUris.Count > 0 && !_redirectUris.Contains(redirect)))
+        if (!Uri.TryCreate(redirect, UriKind.Absolute, out var redirectUri)
+            || ((!client.IsLabDefault || registered.Count > 0) && !registered.Any(r => RedirectMatches(r, redirectUri))))
         {
+            // Shown on the sign-in page, never sent to an unregistered address (as Entra does).
             await ErrorPage(ctx, new Problem(400, "invalid_request", 50011,
-                $"The redirect URI '{redirect}' specified in the request does not match the redirect URIs configured for the application '{ClientId}'."));
+                $"The redirect URI '{redirect}' specified in the request does not match the redirect URIs configured for the application '{client.AppId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this."));
             return null;
         }
         var mode = q.Value("response_mode") is "fragment" or "form_post" ? q.Value("response_mode")! : "query";
@@ -70,7 +79,7 @@ public sealed partial class LabAuthority
         if (string.IsNullOrEmpty(responseType)) problem = Missing("response_type");
         else if (responseType != "code")
             problem = new Problem(400, "unsupported_response_type", 700054, $"response_type '{responseType}' is not enabled for the application.");
-        else if (DelegatedScopes(req.Scope).Problem is { } scopeProblem) problem = scopeProblem;
+        else if (ScopesFor(client, req.Scope).Problem is { } scopeProblem) problem = scopeProblem;
         else if (req.Challenge is not null || method is not null)
         {
             if (method != "S256")
@@ -83,6 +92,15 @@ public sealed partial class LabAuthority
         if (problem is null) return req;
         await RespondToClient(ctx, req, ErrorParameters(ctx, problem));
         return null;
+    }
+
+    /// <summary>Exact match, except that a loopback http redirect URI matches on any port (RFC 8252 §7.3, as Entra does).</summary>
+    static bool RedirectMatches(string registered, Uri requested)
+    {
+        if (string.Equals(registered, requested.OriginalString, StringComparison.Ordinal)) return true;
+        if (!Uri.TryCreate(registered, UriKind.Absolute, out var r) || r.Scheme != "http" || requested.Scheme != "http" || !r.IsLoopback) return false;
+        return string.Equals(r.Host, requested.Host, StringComparison.OrdinalIgnoreCase)
+               && string.Equals(r.AbsolutePath, requested.AbsolutePath, StringComparison.Ordinal) && r.Query == requested.Query;
     }
 
     Dictionary<string, string?> ErrorParameters(HttpContext ctx, Problem p)
@@ -126,8 +144,8 @@ public sealed partial class LabAuthority
         return null;
     }
 
-    string SignInPage(HttpContext ctx, string? username, Problem? error) => Page("Sign in",
-        $"<h1>Sign in</h1><p>to application <code>{Enc(ClientId)}</code></p>{ErrorLine(error)}" +
+    static string SignInPage(HttpContext ctx, string clientId, string? username, Problem? error) => Page("Sign in",
+        $"<h1>Sign in</h1><p>to application <code>{Enc(clientId)}</code></p>{ErrorLine(error)}" +
         $"<form method=\"post\" action=\"{Enc(ctx.Request.Path + ctx.Request.QueryString)}\">" +
         $"<p><label>Username <input name=\"username\" type=\"email\" autocomplete=\"username\" value=\"{Enc(username)}\"/></label></p>" +
         "<p><label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"/></label></p>" +

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using OutlookOAuth.TestAuthority.Tenant;
 
 namespace OutlookOAuth.TestAuthority;
 
@@ -29,10 +30,11 @@ public sealed partial class LabAuthority
     enum ClientKind { Public, Confidential }
     enum DeviceStatus { Pending, Approved, Declined, Redeemed }
 
-    sealed record Problem(int Status, string Error, int Code, string Text, int? RetryAfter = null);
+    sealed record Problem(int Status, string Error, int Code, string Text, int? RetryAfter = null, string? Suberror = null);
     sealed record Fault(string GrantType, Problem Problem);
     sealed record Scopes(string Resource, IReadOnlyList<string> Names, bool OpenId, bool Offline)
     {
+        public bool IsDefault { get; init; }
         public IEnumerable<string> Full => Names.Select(n => $"{Resource}/{n}");
     }
     sealed record AuthCode(string User, string ClientId, string RedirectUri, string Scope, string? Challenge, string? Nonce,
@@ -73,6 +75,8 @@ public sealed partial class LabAuthority
         app.MapGet("/{tenant}/discovery/v2.0/keys", Keys);
         app.MapGet("/{tenant}/discovery/keys", Keys);
         MapLab(app);
+        MapGraph(app);
+        MapGraphLab(app);
     }
 
     // ---------------------------------------------------------------- token endpoint
@@ -91,27 +95,27 @@ public sealed partial class LabAuthority
         if (TakeFault(grant) is { } fault) { await Error(ctx, fault); return; }
         var clientId = f.Value("client_id");
         if (string.IsNullOrEmpty(clientId)) { await Error(ctx, Missing("client_id")); return; }
-        if (!IsClient(clientId)) { await Error(ctx, UnknownClient(clientId)); return; }
-        var (kind, authProblem) = AuthenticateClient(ctx, f, grant);
+        if (Client(clientId) is not { } client) { await Error(ctx, UnknownClient(clientId)); return; }
+        var (kind, authProblem) = AuthenticateClient(ctx, f, grant, client);
         if (authProblem is not null) { await Error(ctx, authProblem); return; }
         var problem = grant switch
         {
-            "authorization_code" => await RedeemCode(ctx, f, kind),
-            "refresh_token" => await Refresh(ctx, f, kind),
-            "client_credentials" => await ClientCredentials(ctx, f),
-            _ => await PollDeviceCode(ctx, f, kind),
+            "authorization_code" => await RedeemCode(ctx, f, client, kind),
+            "refresh_token" => await Refresh(ctx, f, client, kind),
+            "client_credentials" => await ClientCredentials(ctx, f, client),
+            _ => await PollDeviceCode(ctx, f, client, kind),
         };
         if (problem is not null) await Error(ctx, problem);
     }
 
-    async Task<Problem?> RedeemCode(HttpContext ctx, IFormCollection f, ClientKind kind)
+    async Task<Problem?> RedeemCode(HttpContext ctx, IFormCollection f, TenantApplication client, ClientKind kind)
     {
         var code = f.Value("code");
         if (string.IsNullOrEmpty(code)) return Missing("code");
         AuthCode c;
         lock (_gate)
         {
-            if (!_codes.TryGetValue(code, out c!) || !IsClient(c.ClientId))
+            if (!_codes.TryGetValue(code, out c!) || !SameClient(c.ClientId, client))
                 return InvalidGrant(70000, "The provided value for the 'code' parameter is not valid.");
             if (Now - c.IssuedAt > _codeLifetime)
                 return InvalidGrant(70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.");
@@ -128,13 +132,13 @@ public sealed partial class LabAuthority
             }
             c.Redeemed = true;
         }
-        var (scopes, problem) = DelegatedScopes(f.Value("scope") ?? c.Scope);
-        if (problem is not null) return problem;
-        await IssueUserTokens(ctx, f, c.User, kind, scopes!, c.Nonce);
+        var (scopes, problem) = ScopesFor(client, f.Value("scope") ?? c.Scope);
+        if ((problem ??= UserProblem(client, c.User, scopes!)) is not null) return problem;
+        await IssueUserTokens(ctx, f, client, c.User, kind, scopes!, c.Nonce);
         return null;
     }
 
-    async Task<Problem?> Refresh(HttpContext ctx, IFormCollection f, ClientKind kind)
+    async Task<Problem?> Refresh(HttpContext ctx, IFormCollection f, TenantApplication client, ClientKind kind)
     {
         var rt = f.Value("refresh_token");
         if (string.IsNullOrEmpty(rt)) return Missing("refresh_token");
@@ -143,7 +147,7 @@ public sealed partial class LabAuthority
         {
             if (!_refreshTokens.TryGetValue(rt, out g!))
                 return InvalidGrant(9002313, "Invalid request. Request is malformed or invalid.");
-            if (!IsClient(g.ClientId))
+            if (!SameClient(g.ClientId, client))
                 return InvalidGrant(70000, "The provided value for the 'refresh_token' parameter is not valid: it was issued to another client.");
             if (g.Epoch != _revocationEpoch.GetValueOrDefault(g.User))
                 return InvalidGrant(50173, $"The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '{Stamp(g.IssuedAt)}'.");
@@ -153,13 +157,13 @@ public sealed partial class LabAuthority
                 return new Problem(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
             g.LastUsed = Now; // old refresh tokens stay valid (Entra does not revoke on redemption)
         }
-        var (scopes, problem) = DelegatedScopes(f.Value("scope"));
-        if (problem is not null) return problem;
-        await IssueUserTokens(ctx, f, g.User, kind, scopes!, null);
+        var (scopes, problem) = ScopesFor(client, f.Value("scope"));
+        if ((problem ??= UserProblem(client, g.User, scopes!)) is not null) return problem;
+        await IssueUserTokens(ctx, f, client, g.User, kind, scopes!, null);
         return null;
     }
 
-    async Task<Problem?> ClientCredentials(HttpContext ctx, IFormCollection f)
+    async Task<Problem?> ClientCredentials(HttpContext ctx, IFormCollection f, TenantApplication client)
     {
         var scope = f.Value("scope");
         if (string.IsNullOrWhiteSpace(scope)) return Missing("scope");
@@ -167,28 +171,43 @@ public sealed partial class LabAuthority
         if (items.Length != 1 || !items[0].EndsWith("/.default", StringComparison.Ordinal))
             return new Problem(400, "invalid_scope", 1002012, $"The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).");
         var resource = items[0][..^"/.default".Length];
-        if (!LabTokenIssuer.OutlookResources.Contains(resource, StringComparer.OrdinalIgnoreCase))
-            return UnknownResource(items[0]);
-        var roles = _appRoles.Where(r => !IsRejected(r)).ToArray();
+        string[] roles;
+        string spId;
+        lock (Tenant.Gate)
+        {
+            if (Tenant.Resource(resource) is not { } resourceSp || (client.IsLabDefault && resourceSp != Tenant.Exchange))
+                return UnknownResource(items[0]);
+            if (Tenant.ServicePrincipal(client.AppId) is not { } sp)
+                return new Problem(400, "invalid_client", 7000229, $"The client application {client.AppId} is missing service principal in the tenant {TenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119");
+            spId = sp.Id;
+            roles = Tenant.GrantedAppRoles(client, resourceSp).Where(r => !client.IsLabDefault || !IsRejected(r)).ToArray();
+        }
+        var graph = Tenant.Resource(resource) == Tenant.Graph;
         var lifetime = AccessTokenLifetime;
         await WriteJson(ctx, 200, new JsonObject
         {
             ["token_type"] = "Bearer",
             ["expires_in"] = (long)lifetime.TotalSeconds,
             ["ext_expires_in"] = (long)lifetime.TotalSeconds,
-            ["access_token"] = TokenIssuer.MintApp(roles, resource, lifetime),
+            ["access_token"] = TokenIssuer.MintApp(roles, graph ? WellKnown.GraphResource : resource, lifetime, p =>
+            {
+                p["sub"] = spId;
+                p["oid"] = spId;
+                p["appid"] = client.AppId;
+                if (client.IsLabDefault) p["azp"] = client.AppId; else p.Remove("azp");
+            }),
         });
         return null;
     }
 
-    async Task<Problem?> PollDeviceCode(HttpContext ctx, IFormCollection f, ClientKind kind)
+    async Task<Problem?> PollDeviceCode(HttpContext ctx, IFormCollection f, TenantApplication client, ClientKind kind)
     {
         var dc = f.Value("device_code");
         if (string.IsNullOrEmpty(dc)) return Missing("device_code");
         DeviceGrant d;
         lock (_gate)
         {
-            if (!_deviceCodes.TryGetValue(dc, out d!) || !IsClient(d.ClientId))
+            if (!_deviceCodes.TryGetValue(dc, out d!) || !SameClient(d.ClientId, client))
                 return InvalidGrant(70000, "The provided value for the 'device_code' parameter is not valid.");
             if (Now > d.ExpiresAt)
                 return new Problem(400, "expired_token", 70019, "Verification code expired.");
@@ -207,9 +226,9 @@ public sealed partial class LabAuthority
             }
             d.Status = DeviceStatus.Redeemed;
         }
-        var (scopes, problem) = DelegatedScopes(f.Value("scope") ?? d.Scope);
-        if (problem is not null) return problem;
-        await IssueUserTokens(ctx, f, d.User!, kind, scopes!, null);
+        var (scopes, problem) = ScopesFor(client, f.Value("scope") ?? d.Scope);
+        if ((problem ??= UserProblem(client, d.User!, scopes!)) is not null) return problem;
+        await IssueUserTokens(ctx, f, client, d.User!, kind, scopes!, null);
         return null;
     }
 
@@ -218,16 +237,16 @@ public sealed partial class LabAuthority
         var f = await ctx.FormOrEmpty();
         var clientId = f.Value("client_id");
         if (string.IsNullOrEmpty(clientId)) { await Error(ctx, Missing("client_id")); return; }
-        if (!IsClient(clientId)) { await Error(ctx, UnknownClient(clientId)); return; }
+        if (Client(clientId) is not { } client) { await Error(ctx, UnknownClient(clientId)); return; }
         var scope = f.Value("scope") ?? "";
-        var (_, problem) = DelegatedScopes(scope);
+        var (_, problem) = ScopesFor(client, scope);
         if (problem is not null) { await Error(ctx, problem); return; }
         string userCode, deviceCode = RandomSecret(48);
         lock (_gate)
         {
             do userCode = RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 9);
             while (_deviceCodes.Values.Any(x => x.UserCode == userCode));
-            _deviceCodes[deviceCode] = new DeviceGrant(clientId, scope, userCode, Now + _deviceLifetime);
+            _deviceCodes[deviceCode] = new DeviceGrant(client.AppId, scope, userCode, Now + _deviceLifetime);
         }
         await WriteJson(ctx, 200, new JsonObject
         {
@@ -240,8 +259,11 @@ public sealed partial class LabAuthority
         });
     }
 
-    async Task IssueUserTokens(HttpContext ctx, IFormCollection f, string user, ClientKind kind, Scopes scopes, string? nonce)
+    async Task IssueUserTokens(HttpContext ctx, IFormCollection f, TenantApplication client, string user, ClientKind kind, Scopes scopes, string? nonce)
     {
+        var graph = Tenant.Resource(scopes.Resource) == Tenant.Graph;
+        string[] wids;
+        lock (Tenant.Gate) wids = [.. Tenant.User(ObjectId(user))?.DirectoryRoles ?? []];
         var lifetime = AccessTokenLifetime;
         var body = new JsonObject
         {
@@ -249,43 +271,62 @@ public sealed partial class LabAuthority
             ["scope"] = string.Join(' ', scopes.Full),
             ["expires_in"] = (long)lifetime.TotalSeconds,
             ["ext_expires_in"] = (long)lifetime.TotalSeconds,
-            ["access_token"] = TokenIssuer.Mint(user, scopes.Full, lifetime),
+            ["access_token"] = TokenIssuer.Mint(user, scopes.Full, lifetime, p =>
+            {
+                p["appid"] = client.AppId;
+                if (client.IsLabDefault) p["azp"] = client.AppId; else p.Remove("azp"); // v1.0 tokens name the client in appid only
+                if (!graph) return;
+                p["aud"] = WellKnown.GraphAppId;
+                p["wids"] = new JsonArray(wids.Select(w => (JsonNode)JsonValue.Create(w)!).ToArray());
+            }),
         };
         if (scopes.Offline)
         {
             var rt = RandomSecret(64);
-            lock (_gate) _refreshTokens[rt] = new RefreshGrant(user, ClientId, kind, _revocationEpoch.GetValueOrDefault(user), Now);
+            lock (_gate) _refreshTokens[rt] = new RefreshGrant(user, client.AppId, kind, _revocationEpoch.GetValueOrDefault(user), Now);
             body["refresh_token"] = rt;
         }
-        if (scopes.OpenId) body["id_token"] = TokenIssuer.MintIdToken(user, ClientId, IdTokenIssuer, nonce);
+        if (scopes.OpenId) body["id_token"] = TokenIssuer.MintIdToken(user, client.AppId, IdTokenIssuer, nonce);
         if (f.Value("client_info") == "1") body["client_info"] = TokenIssuer.ClientInfo(user);
         await WriteJson(ctx, 200, body);
     }
 
     // ---------------------------------------------------------------- client authentication
 
-    (ClientKind Kind, Problem? Problem) AuthenticateClient(HttpContext ctx, IFormCollection f, string grant)
+    (ClientKind Kind, Problem? Problem) AuthenticateClient(HttpContext ctx, IFormCollection f, string grant, TenantApplication client)
     {
+        var foreign = Tenant.Application(client.AppId) is null; // a first-party public client: no credentials of its own
+        if (foreign && (f.Value("client_secret") ?? f.Value("client_assertion")) is not null)
+            return (default, new Problem(401, "invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented."));
         if (f.Value("client_secret") is { } secret)
-            return SecretEquals(secret, ClientSecret)
-                ? (ClientKind.Confidential, null)
-                : (default, new Problem(401, "invalid_client", 7000215, $"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{ClientId}'."));
+        {
+            LabTenant.SecretCheck check;
+            lock (Tenant.Gate) check = Tenant.CheckSecret(client, secret);
+            return check switch
+            {
+                LabTenant.SecretCheck.Valid => (ClientKind.Confidential, null),
+                LabTenant.SecretCheck.Expired => (default, new Problem(401, "invalid_client", 7000222, $"The provided client secret keys for app '{client.AppId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.")),
+                _ => (default, new Problem(401, "invalid_client", 7000215, $"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client.AppId}'.")),
+            };
+        }
         if (f.Value("client_assertion") is { } assertion)
         {
             if (f.Value("client_assertion_type") != JwtBearer)
                 return (default, new Problem(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion_type' with the value 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'."));
             var audience = $"{ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.PathBase}{ctx.Request.Path}";
-            return CheckAssertion(assertion, audience) is { } p ? (default, p) : (ClientKind.Confidential, null);
+            return CheckAssertion(assertion, audience, client) is { } p ? (default, p) : (ClientKind.Confidential, null);
         }
         if (grant == "client_credentials")
             return (default, new Problem(401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type."));
-        if (!AllowPublicClientFlows)
+        var publicAllowed = client.IsLabDefault ? AllowPublicClientFlows
+            : client.IsFallbackPublicClient || (grant is "authorization_code" or "refresh_token" && client.Properties["publicClient"]?["redirectUris"] is JsonArray { Count: > 0 });
+        if (!publicAllowed)
             return (default, new Problem(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."));
         return (ClientKind.Public, null);
     }
 
     /// <summary>Verifies a certificate client assertion as MSAL sends it (PS256, x5t#S256, aud = token URL, iss = sub = client id).</summary>
-    Problem? CheckAssertion(string jwt, string audience)
+    Problem? CheckAssertion(string jwt, string audience, TenantApplication client)
     {
         static Problem Bad(int code, string text) => new(401, "invalid_client", code, text);
         var parts = jwt.Split('.');
@@ -299,7 +340,7 @@ public sealed partial class LabAuthority
         {
             return Bad(50027, "JWT token is invalid or malformed.");
         }
-        var cert = _clientCertificate;
+        var cert = client.IsLabDefault ? _clientCertificate : null;
         var x5tS256 = header["x5t#S256"]?.ToString();
         var x5t = header["x5t"]?.ToString();
         if (cert is null
@@ -321,7 +362,7 @@ public sealed partial class LabAuthority
             return Bad(700027, "Client assertion failed signature validation.");
         if (payload["aud"]?.ToString() is not { } aud || !string.Equals(aud.TrimEnd('/'), audience, StringComparison.OrdinalIgnoreCase))
             return Bad(700027, $"Client assertion contains an invalid audience: '{payload["aud"]}'. Expected '{audience}'.");
-        if (!IsClient(payload["iss"]?.ToString()) || !IsClient(payload["sub"]?.ToString()))
+        if (!SameClient(payload["iss"]?.ToString(), client) || !SameClient(payload["sub"]?.ToString(), client))
             return Bad(700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
         var skew = TimeSpan.FromMinutes(5);
         var exp = UnixTime(payload["exp"]);
@@ -405,7 +446,7 @@ public sealed partial class LabAuthority
         var ts = Stamp(Now);
         var text = p.Text.StartsWith("AADSTS", StringComparison.Ordinal) ? p.Text : $"AADSTS{p.Code}: {p.Text}";
         ctx.Items[ErrorItem] = $"{p.Error} AADSTS{p.Code}";
-        return new JsonObject
+        var body = new JsonObject
         {
             ["error"] = p.Error,
             ["error_description"] = $"{text}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {ts}",
@@ -415,6 +456,8 @@ public sealed partial class LabAuthority
             ["correlation_id"] = correlation,
             ["error_uri"] = $"{BaseUri}/error?code={p.Code}",
         };
+        if (p.Suberror is not null) body["suberror"] = p.Suberror;
+        return body;
     }
 
     Task Error(HttpContext ctx, Problem p)

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OutlookOAuth.TestAuthority.Tenant;
 
 namespace OutlookOAuth.TestAuthority;
 
@@ -56,6 +57,8 @@ public sealed partial class LabAuthority : IAsyncDisposable
         AllowPublicClientFlows = o.AllowPublicClientFlows;
         TokenIssuer = new LabTokenIssuer(key, o.KeyId, o.Issuer, o.TenantId, o.ClientId, o.Clock) { AppRoles = _appRoles };
         AccessTokenLifetime = o.AccessTokenLifetime;
+        _users.Add(LabTenant.AdminUser);
+        ResetTenant();
     }
 
     /// <summary>Starts Kestrel on 127.0.0.1 (HTTPS only) and returns once it listens.</summary>

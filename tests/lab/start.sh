@@ -379,6 +379,12 @@ T_DAEMONS=$(elapsed "$t_daemons")
   echo "export OUTLOOKOAUTH_LAB_KEY_ID=$KEY_ID"
   echo "export OUTLOOKOAUTH_LAB_ISSUER=$ISSUER"
   echo "export OUTLOOKOAUTH_LAB_HOST=127.0.0.1"
+  # The lab tenant (issue 18): Microsoft Graph v1.0 served by the authority, its admin and Graph's public client.
+  if [ -n "$AUTHORITY_URL" ]; then
+    echo "export OUTLOOKOAUTH_LAB_GRAPH=$AUTHORITY_URL/graph/"
+    echo "export OUTLOOKOAUTH_LAB_ADMIN=admin@example.com"
+    echo "export OUTLOOKOAUTH_LAB_GRAPH_CLIENT_ID=14d82eec-204b-4c2f-b7e8-296a70dab67e"
+  fi
 } >"$ENV_FILE.tmp"
 chmod 600 "$ENV_FILE.tmp"
 mv "$ENV_FILE.tmp" "$ENV_FILE"
