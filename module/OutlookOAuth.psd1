@@ -30,6 +30,11 @@
         'Test-OutlookConnection'
         'Send-OutlookMail'
         'Receive-OutlookMail'
+        # The tenant through Microsoft Graph (issue 18)
+        'Register-OutlookApplication'
+        'Add-OutlookApplicationAssignment'
+        'Update-OutlookApplicationSecret'
+        'Test-OutlookTenant'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

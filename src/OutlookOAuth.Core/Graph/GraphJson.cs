@@ -24,5 +24,5 @@ public static class GraphJson
     public static string Literal(string s) => "'" + s.Replace("'", "''") + "'";
 
     /// <summary>A path segment: escaped.</summary>
-    public static string Segment(string s) => Uri.EscapeDataString(s);
+    public static string Segment(string s) => s.StartsWith('<') ? s : Uri.EscapeDataString(s); // a -WhatIf placeholder stays readable
 }

@@ -16,7 +16,10 @@ public sealed class GraphSignIn
     readonly IMsalHttpClientFactory _http;
     readonly IBrowserLauncher _browser;
 
-    public GraphSignIn(IMsalHttpClientFactory? http = null, IBrowserLauncher? browser = null)
+    /// <summary>The cmdlets' constructor: no MSAL type in its signature (the cmdlet assembly never sees MSAL).</summary>
+    public GraphSignIn(IBrowserLauncher? browser = null) : this(null, browser) { }
+
+    internal GraphSignIn(IMsalHttpClientFactory? http, IBrowserLauncher? browser)
     {
         _http = http ?? TrustedHttpClientFactory.FromEnvironment();
         _browser = browser ?? new SystemBrowserLauncher();

@@ -60,7 +60,7 @@ public abstract class GraphCmdlet : IdentityCmdlet
     {
         var endpoint = GraphIds.ResolveEndpoint(GraphEndpoint);
         var options = SignInOptions();
-        var session = Run((ui, ct) => new GraphSignIn(browser: null).SignInAsync(options, ui, ct));
+        var session = Run((ui, ct) => new GraphSignIn().SignInAsync(options, ui, ct));
         WriteVerbose($"Signed in to Microsoft Graph ({endpoint}) as {session.Account ?? $"the app {options.ClientId}"}, tenant {session.TenantId ?? options.Authority.Tenant}.");
         return (new GraphClient(endpoint, session.GetTokenAsync), session);
     }
