@@ -38,11 +38,13 @@ public static class GraphIds
         ("SMTP.SendAsApp", SmtpSendAsApp), ("IMAP.AccessAsApp", ImapAccessAsApp),
     ];
 
-    /// <summary>What the admin's delegated Graph token is asked for.</summary>
+    /// <summary>What the admin's delegated Graph token is asked for: the three write permissions of the registration, and
+    /// reading users, groups (to assign them) and the security-defaults policy (Test-OutlookTenant).</summary>
     public static readonly IReadOnlyList<string> AdminScopes =
     [
         GraphResource + "/Application.ReadWrite.All", GraphResource + "/AppRoleAssignment.ReadWrite.All",
-        GraphResource + "/DelegatedPermissionGrant.ReadWrite.All",
+        GraphResource + "/DelegatedPermissionGrant.ReadWrite.All", GraphResource + "/User.Read.All",
+        GraphResource + "/Group.Read.All", GraphResource + "/Policy.Read.All",
     ];
 
     /// <summary>The app-only Graph scope (an automation app's own application permissions).</summary>

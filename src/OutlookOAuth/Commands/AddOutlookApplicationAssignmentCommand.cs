@@ -23,12 +23,14 @@ public sealed class AddOutlookApplicationAssignmentCommand : GraphCmdlet
     [Parameter] public string[]? Group { get; set; }
 
     ApplicationAssignments? _assignments;
+    GraphClient? _graph;
     int _assigned, _found;
 
     ApplicationAssignments Assignments()
     {
         if (_assignments is not null) return _assignments;
         var (graph, _) = OpenGraph();
+        _graph = graph;
         var tenant = new OutlookTenant(Context, graph);
         _assignments = Run(async (_, ct) =>
         {
@@ -68,5 +70,9 @@ public sealed class AddOutlookApplicationAssignmentCommand : GraphCmdlet
         Group = null;
     }
 
-    protected override void EndProcessing() => WriteVerbose($"{_assigned} assigned, {_found} already assigned.");
+    protected override void EndProcessing()
+    {
+        if (_graph is not null) WriteCalls(_graph.Calls);
+        WriteVerbose($"{_assigned} assigned, {_found} already assigned.");
+    }
 }
