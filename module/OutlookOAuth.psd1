@@ -30,7 +30,7 @@
         'Test-OutlookConnection'
         'Send-OutlookMail'
         'Receive-OutlookMail'
-        # The tenant through Microsoft Graph (issue 18)
+        # The tenant through Microsoft Graph, issue 18
         'Register-OutlookApplication'
         'Add-OutlookApplicationAssignment'
         'Update-OutlookApplicationSecret'
