@@ -49,7 +49,8 @@ public sealed class GraphSignIn
 
         var silentApp = Build(null);
         AuthenticationResult? result = null;
-        if ((await silentApp.GetAccountsAsync().ConfigureAwait(false)).FirstOrDefault() is { } account)
+        var accounts = await silentApp.GetAccountsAsync().ConfigureAwait(false);
+        if (accounts.FirstOrDefault(a => o.Account is null || string.Equals(a.Username, o.Account, StringComparison.OrdinalIgnoreCase)) is { } account)
         {
             try { result = await silentApp.AcquireTokenSilent(GraphIds.AdminScopes, account).ExecuteAsync(ct).ConfigureAwait(false); }
             catch (MsalUiRequiredException) { }
@@ -63,7 +64,9 @@ public sealed class GraphSignIn
                 await using var listener = LoopbackRedirectListener.Start();
                 var app = Build(listener.RedirectUri);
                 var webUi = new ListenerWebUi(listener, _browser, ui, o);
-                try { result = await app.AcquireTokenInteractive(GraphIds.AdminScopes).WithCustomWebUi(webUi).ExecuteAsync(ct).ConfigureAwait(false); }
+                var interactive = app.AcquireTokenInteractive(GraphIds.AdminScopes).WithCustomWebUi(webUi);
+                if (o.Account is { Length: > 0 } hint) interactive = interactive.WithLoginHint(hint);
+                try { result = await interactive.ExecuteAsync(ct).ConfigureAwait(false); }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
                     if (e is OutlookOAuthException oe) throw oe;

@@ -10,6 +10,8 @@ public sealed class GraphSignInOptions
     public required OutlookAuthority Authority { get; init; }
     public string ClientId { get; init; } = GraphIds.AdminClientId;
     public bool DeviceCode { get; init; }
+    /// <summary>The administrator's account: the browser sign-in's login hint, and which cached sign-in is reused.</summary>
+    public string? Account { get; init; }
     /// <summary>App-only: the automation app's secret (plain only for the moment MSAL needs it).</summary>
     public string? ClientSecret { get; init; }
     public string? CertificatePath { get; init; }

@@ -21,6 +21,9 @@ public abstract class GraphCmdlet : IdentityCmdlet
     /// <summary>The client the administrator signs in with: default Microsoft Graph Command Line Tools
     /// (14d82eec-204b-4c2f-b7e8-296a70dab67e); with -AdminClientSecret or -AdminCertificatePath, the automation app.</summary>
     [Parameter] [ValidateNotNullOrEmpty] public string AdminClientId { get; set; } = GraphIds.AdminClientId;
+    /// <summary>The administrator's account (user principal name): the browser sign-in suggests it, and a sign-in of
+    /// this session by another account is not reused.</summary>
+    [Parameter] [ValidateNotNullOrEmpty] public string? AdminAccount { get; set; }
     /// <summary>Sign the administrator in with a device code (SSH, hosts without a browser).</summary>
     [Parameter] public SwitchParameter DeviceCode { get; set; }
     /// <summary>App-only: the automation app's client secret (it needs Application.ReadWrite.All and
@@ -49,6 +52,7 @@ public abstract class GraphCmdlet : IdentityCmdlet
         Authority = AdminAuthority(),
         ClientId = AdminClientId,
         DeviceCode = DeviceCode,
+        Account = AdminAccount,
         ClientSecret = SecretText.Reveal(AdminClientSecret),
         CertificatePath = AdminCertificatePath is null ? null : GetUnresolvedProviderPathFromPSPath(AdminCertificatePath),
         CertificatePassword = SecretText.Reveal(AdminCertificatePassword),
