@@ -58,6 +58,7 @@ public sealed partial class LabAuthority
         var clientId = q.Value("client_id");
         if (string.IsNullOrEmpty(clientId)) { await ErrorPage(ctx, Missing("client_id")); return null; }
         if (Client(clientId) is not { } client) { await ErrorPage(ctx, UnknownClient(clientId)); return null; }
+        if (DisabledProblem(client) is { } disabled) { await ErrorPage(ctx, disabled); return null; }
         var registered = client.IsLabDefault ? _redirectUris : client.RedirectUris.ToList();
         var redirect = q.Value("redirect_uri") ?? registered.FirstOrDefault();
         if (string.IsNullOrEmpty(redirect)) { await ErrorPage(ctx, Missing("redirect_uri")); return null; }

@@ -192,8 +192,29 @@ public sealed partial class LabAuthority
     Task GraphCollection(HttpContext ctx, string set, IEnumerable<JsonObject> items, string type)
     {
         var list = items.Select(i => (JsonNode)Select(ctx, i, type)).ToList();
-        if (Int(ctx.Request.Query.Value("$top")) is { } top and > 0) list = list.Take(top).ToList();
-        return GraphJsonAsync(ctx, 200, new JsonObject { ["@odata.context"] = Context(SelectContext(ctx, set)), ["value"] = new JsonArray(list.ToArray()) });
+        var body = new JsonObject { ["@odata.context"] = Context(SelectContext(ctx, set)) };
+        if (ctx.Request.Query.Value("$top") is { } topText)
+        {
+            // Server-side paging: $top pages, @odata.nextLink carries an opaque $skiptoken (here: the offset, base64url).
+            if (Int(topText) is not { } top || top is < 1 or > 999)
+                throw new GraphFault(400, "Request_BadRequest", $"Invalid page size specified: '{topText}'. Must be between 1 and 999 inclusive.");
+            var skip = 0;
+            if (ctx.Request.Query.Value("$skiptoken") is { } token)
+            {
+                try { skip = int.Parse(System.Text.Encoding.ASCII.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(token)), CultureInfo.InvariantCulture); }
+                catch (FormatException) { throw new GraphFault(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request."); }
+            }
+            var page = list.Skip(skip).Take(top).ToList();
+            if (skip + top < list.Count)
+            {
+                var q = ctx.Request.Query.Where(kv => kv.Key != "$skiptoken").ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString());
+                q["$skiptoken"] = LabTokenIssuer.B64(System.Text.Encoding.ASCII.GetBytes((skip + top).ToString(CultureInfo.InvariantCulture)));
+                body["@odata.nextLink"] = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString($"{BaseUri}{ctx.Request.Path}", q);
+            }
+            list = page;
+        }
+        body["value"] = new JsonArray(list.ToArray());
+        return GraphJsonAsync(ctx, 200, body);
     }
 
     /// <summary>

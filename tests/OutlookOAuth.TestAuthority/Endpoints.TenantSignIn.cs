@@ -14,6 +14,15 @@ public sealed partial class LabAuthority
         lock (Tenant.Gate) return Tenant.Client(clientId);
     }
 
+    /// <summary>AADSTS7000112 when the client's enterprise application has <c>accountEnabled: false</c>.</summary>
+    Problem? DisabledProblem(TenantApplication client)
+    {
+        lock (Tenant.Gate)
+            return Tenant.ServicePrincipal(client.AppId) is { AccountEnabled: false }
+                ? new Problem(400, "unauthorized_client", 7000112, $"Application '{client.AppId}'({client.DisplayName}) is disabled.")
+                : null;
+    }
+
     static bool SameClient(string? clientId, TenantApplication client) => string.Equals(clientId, client.AppId, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses a delegated scope request for <paramref name="client"/>: one resource (Outlook or Graph), its offered scopes, OIDC scopes.</summary>

@@ -96,6 +96,7 @@ public sealed partial class LabAuthority
         var clientId = f.Value("client_id");
         if (string.IsNullOrEmpty(clientId)) { await Error(ctx, Missing("client_id")); return; }
         if (Client(clientId) is not { } client) { await Error(ctx, UnknownClient(clientId)); return; }
+        if (DisabledProblem(client) is { } disabled) { await Error(ctx, disabled); return; }
         var (kind, authProblem) = AuthenticateClient(ctx, f, grant, client);
         if (authProblem is not null) { await Error(ctx, authProblem); return; }
         var problem = grant switch

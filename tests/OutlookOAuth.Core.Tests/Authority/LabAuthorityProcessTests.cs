@@ -85,6 +85,17 @@ public sealed class LabAuthorityProcessTests(ITestOutputHelper output)
                 var (userApp, user) = await SignInAsync(baseUri, tenant, secret, password, ca);
                 Assert.Equal("carol@example.com", user.Account.Username);
 
+                // The lab tenant: the admin signs in to Graph under /graph/ and adds a secret, which must stay out of the log.
+                var graphToken = await AdminGraphTokenAsync(baseUri, tenant, password, ca);
+                using var graph = new HttpClient(LabCertificates.CreateTrustingHandler(ca)) { BaseAddress = new Uri(baseUri + "/graph/") };
+                graph.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", graphToken);
+                var labApp = System.Text.Json.Nodes.JsonNode.Parse(await graph.GetStringAsync(
+                    $"v1.0/applications(appId='{LabAuthorityOptions.DefaultClientId}')?$select=id"))!["id"]!.ToString();
+                using var added = await graph.PostAsync($"v1.0/applications/{labApp}/addPassword",
+                    new StringContent("{\"passwordCredential\":{\"displayName\":\"process\"}}", System.Text.Encoding.UTF8, "application/json"));
+                var addedSecret = System.Text.Json.Nodes.JsonNode.Parse(await added.Content.ReadAsStringAsync())!["secretText"]!.ToString();
+                Assert.Equal(40, addedSecret.Length);
+
                 Assert.Equal(0, kill(process.Id, 15 /* SIGTERM */));
                 Assert.True(process.WaitForExit(10_000), "did not stop on SIGTERM");
                 process.WaitForExit(); // drain the output
@@ -95,7 +106,8 @@ public sealed class LabAuthorityProcessTests(ITestOutputHelper output)
                 Assert.Contains("POST /" + tenant + "/oauth2/v2.0/token grant_type=client_credentials", log);
                 Assert.Contains("-> 401 invalid_client AADSTS7000222", log);
                 Assert.Contains("POST /" + tenant + "/oauth2/v2.0/authorize client_id=" + LabAuthorityOptions.DefaultClientId + " -> 302", log);
-                foreach (var s in new[] { secret, password, result.AccessToken, user.AccessToken, "code=", "code_challenge", "refresh_token=" })
+                Assert.Contains($"POST /graph/v1.0/applications/{labApp}/addPassword -> 200", log);
+                foreach (var s in new[] { secret, password, result.AccessToken, user.AccessToken, graphToken, addedSecret, "code=", "code_challenge", "refresh_token=" })
                     Assert.DoesNotContain(s, log);
                 Assert.DoesNotContain("stderr:", log);
             }
@@ -108,6 +120,25 @@ public sealed class LabAuthorityProcessTests(ITestOutputHelper output)
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    /// <summary>admin@example.com through Microsoft Graph Command Line Tools (public client, http://localhost), plain HTTP.</summary>
+    static async Task<string> AdminGraphTokenAsync(string baseUri, string tenant, string password, System.Security.Cryptography.X509Certificates.X509Certificate2 ca)
+    {
+        const string cli = "14d82eec-204b-4c2f-b7e8-296a70dab67e", redirect = "http://localhost:8400";
+        var scope = "https://graph.microsoft.com/Application.ReadWrite.All openid";
+        using var browser = new HttpClient(LabCertificates.CreateTrustingHandler(ca));
+        var url = $"{baseUri}/{tenant}/oauth2/v2.0/authorize?client_id={cli}&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}&scope={Uri.EscapeDataString(scope)}";
+        using var post = await browser.PostAsync(url, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = "admin@example.com", ["password"] = password,
+        }));
+        var code = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(post.Headers.Location!.Query)["code"].ToString();
+        using var token = await browser.PostAsync($"{baseUri}/{tenant}/oauth2/v2.0/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["client_id"] = cli, ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = redirect, ["scope"] = scope,
+        }));
+        return System.Text.Json.Nodes.JsonNode.Parse(await token.Content.ReadAsStringAsync())!["access_token"]!.ToString();
     }
 
     static async Task<(IConfidentialClientApplication, AuthenticationResult)> SignInAsync(string baseUri, string tenant, string secret, string password,
