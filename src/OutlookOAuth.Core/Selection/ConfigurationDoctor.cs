@@ -6,6 +6,9 @@ namespace OutlookOAuth.Selection;
 /// Pure: reads the configuration, changes nothing. Findings come in rule-id order.</summary>
 public static class ConfigurationDoctor
 {
+    /// <summary>How many days ahead OOC020 warns that the client secret expires.</summary>
+    public const int SecretExpiryWarningDays = 30;
+
     static FindingTargetType TypeOf(MailServer s) =>
         s.Direction == MailServerDirection.Outgoing ? FindingTargetType.OutgoingServer : FindingTargetType.IncomingServer;
 
@@ -263,7 +266,7 @@ public static class ConfigurationDoctor
                 Add(ConfigurationRules.ClientSecretExpiry, FindingSeverity.Error, FindingTargetType.Application, configuration.Application.ClientId,
                     $"The client secret expired on {expires:yyyy-MM-dd}: every sign-in and token refresh fails with AADSTS7000222, so no mail is sent or received.",
                     "Update-OutlookApplicationSecret (adds a new secret, proves and stores it, then removes the old one); or create one in the portal and Set-OutlookApplication -ClientSecret (Read-Host -AsSecureString) -SecretExpiresOn <date>.");
-            else if (expires <= now.AddDays(ConfigurationRules.SecretExpiryWarningDays))
+            else if (expires <= now.AddDays(SecretExpiryWarningDays))
                 Add(ConfigurationRules.ClientSecretExpiry, FindingSeverity.Warning, FindingTargetType.Application, configuration.Application.ClientId,
                     $"The client secret expires on {expires:yyyy-MM-dd}, in {(int)Math.Floor((expires - now).TotalDays)} days; then all mail stops (AADSTS7000222).",
                     "Rotate it before then: Update-OutlookApplicationSecret.");

@@ -26,6 +26,4 @@ public static class ConfigurationRules
     public const string ParameterNeverRead = "OOC019";
     /// <summary>The client secret expires within 30 days (Warning) or has expired (Error).</summary>
     public const string ClientSecretExpiry = "OOC020";
-    /// <summary>How many days ahead OOC020 warns.</summary>
-    public const int SecretExpiryWarningDays = 30;
 }
