@@ -30,6 +30,11 @@
         'Send-OutlookMail'
         'Receive-OutlookMail'
         'Save-OutlookMailAttachment'
+        # The tenant through Microsoft Graph, issue 18
+        'Register-OutlookApplication'
+        'Add-OutlookApplicationAssignment'
+        'Update-OutlookApplicationSecret'
+        'Test-OutlookTenant'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -192,6 +192,7 @@ internal sealed class ConfigurationReader(IParser parser, string filePath)
                         throw Error(s.Start, $"'secretExpiresOn' must be a date such as 2027-06-30, found {Describe(s)}");
                     app.SecretExpiresOn = d;
                     break;
+                case "secretKeyId": Once(ref seen, 512, key, where); app.SecretKeyId = ReadString("secretKeyId"); break;
                 default: throw Unknown(key, where);
             }
         }

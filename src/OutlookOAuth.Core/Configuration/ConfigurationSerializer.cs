@@ -74,6 +74,7 @@ public static class ConfigurationSerializer
         Field(w, "  ", "certificateThumbprint", app.CertificateThumbprint);
         Field(w, "  ", "managedIdentity", app.ManagedIdentity);
         Field(w, "  ", "secretExpiresOn", app.SecretExpiresOn?.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
+        Field(w, "  ", "secretKeyId", app.SecretKeyId);
 
         if (config.Parameters.Count == 0) w.Append("parameters: {}\n");
         else

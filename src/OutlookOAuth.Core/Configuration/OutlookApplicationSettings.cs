@@ -20,11 +20,14 @@ public sealed class OutlookApplicationSettings
     /// <summary>App-only tokens come from a managed identity of the machine: <c>system</c>, a user-assigned identity's
     /// client id, or its resource id (see Identity.ManagedIdentitySelection). No secret.</summary>
     public string? ManagedIdentity { get; set; }
+    /// <summary>The stored client secret's keyId in Entra (the portal's "Secret ID"; not secret): which secret a rotation
+    /// replaces and Test-OutlookTenant checks. Set by Register-OutlookApplication and Update-OutlookApplicationSecret.</summary>
+    public string? SecretKeyId { get; set; }
 
     public bool IsEmpty =>
         ClientId is null && Tenant == DefaultTenant && Authority is null && RedirectUri is null &&
         ClientSecretEnvironmentVariable is null && CertificatePath is null && CertificateThumbprint is null &&
-        SecretExpiresOn is null && ManagedIdentity is null;
+        SecretExpiresOn is null && ManagedIdentity is null && SecretKeyId is null;
 
     /// <summary>The authority (ends with '/'): the explicit one, else login.microsoftonline.com/&lt;tenant&gt;/oauth2/v2.0/.</summary>
     public string EffectiveAuthority =>

@@ -22,6 +22,8 @@ public sealed class ApplicationChange
     public string? ManagedIdentity { get; set; }
     /// <summary>How many of -ManagedIdentity, -ManagedIdentityClientId, -ManagedIdentityResourceId were given (at most one).</summary>
     public int ManagedIdentitySources { get; set; }
+    /// <summary>The keyId of the secret in Entra (not secret); an empty string clears it.</summary>
+    public string? SecretKeyId { get; set; }
 
     /// <summary>Never print a secret.</summary>
     public override string ToString() => $"ApplicationChange(clientId={ClientId}, secret={(ClientSecret is null ? "unchanged" : "***")})";

@@ -25,13 +25,15 @@ public static partial class OAuthErrorMap
         "7000215" =>
             "The client secret is wrong: this is typically the secret's ID pasted instead of its Value. Copy the Value column of Certificates & secrets (shown once, at creation) and run Set-OutlookApplication -ClientSecret (Read-Host -AsSecureString).",
         "7000222" =>
-            "The client secret has expired. Create a new secret under Certificates & secrets, then Set-OutlookApplication -ClientSecret (Read-Host -AsSecureString) -SecretExpiresOn <its expiry date>.",
+            "The client secret has expired. Run Update-OutlookApplicationSecret (a new secret through Microsoft Graph, proved and stored), or create one under Certificates & secrets and Set-OutlookApplication -ClientSecret (Read-Host -AsSecureString) -SecretExpiresOn <its expiry date>.",
         "7000218" =>
             "The app is registered as a confidential client for this flow and no secret or certificate was sent. For -DeviceCode enable 'Allow public client flows' (Authentication > Advanced settings); otherwise store the secret with Set-OutlookApplication -ClientSecret.",
         "700025" =>
             "The app is a public client (Mobile and desktop platform), so no client secret may be sent. Remove it (Set-OutlookApplication -RemoveClientSecret) and use -DeviceCode, or register a Web platform redirect URI to use the secret.",
         "65001" or "90094" or "90095" or "65004" =>
-            $"The permission for the mail scope has not been consented to. A tenant administrator can grant it for everyone at {c.Authority.AdminConsentUrl(c.ClientId ?? "<client id>")} (or in Enterprise applications > Permissions > Grant admin consent), then connect again.",
+            $"The permission for the mail scope has not been consented to. A tenant administrator can grant it for everyone at {c.Authority.AdminConsentUrl(c.ClientId ?? "<client id>")} (or in Enterprise applications > Permissions > Grant admin consent, or Register-OutlookApplication -GrantAdminConsent), then connect again.",
+        "50105" =>
+            "The application requires assignment and this user is not assigned to it. Assign the user: Get-OutlookMailServer -Name <server> | Add-OutlookApplicationAssignment (or Enterprise applications > Users and groups), then connect again.",
         "700082" or "70008" or "50173" or "70043" =>
             "The refresh token has expired or was revoked (90 days without use, a password reset or a revocation). Reconnect the account: Connect-OutlookAccount.",
         "50076" or "50079" or "50078" or "50074" =>

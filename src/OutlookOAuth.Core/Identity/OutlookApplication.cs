@@ -124,6 +124,9 @@ public static partial class OutlookApplication
         }
         if (c.SecretExpiresOn is not null) s.SecretExpiresOn = c.SecretExpiresOn;
         if (c.ManagedIdentity is not null) s.ManagedIdentity = ManagedIdentitySelection.Parse(c.ManagedIdentity)?.Value;
+        if (c.SecretKeyId is not null) s.SecretKeyId = Clear(c.SecretKeyId);
+        // A secret given by hand is not the one Register-OutlookApplication made: its keyId no longer describes it.
+        else if (c.ClientSecret is not null || c.RemoveClientSecret || c.ClientSecretFromEnvironment is not null) s.SecretKeyId = null;
     }
 
     /// <summary>Stores or removes the secrets of a change (after the YAML was saved).</summary>
@@ -183,6 +186,7 @@ public static partial class OutlookApplication
             CertificateThumbprint = s.CertificateThumbprint,
             ManagedIdentity = identity?.Value,
             SecretExpiresOn = s.SecretExpiresOn,
+            SecretKeyId = s.SecretKeyId,
             SecretExpiresInDays = s.SecretExpiresOn is { } e ? (int)Math.Floor((e - now).TotalDays) : null,
             TokenStorePath = store.Directory,
             TokenStoreProtection = store.Protection,

@@ -22,6 +22,8 @@ public sealed class OutlookApplicationInfo
     /// <summary>The managed identity of app-only tokens: system, a client id or a resource id (null: none).</summary>
     public string? ManagedIdentity { get; init; }
     public DateTimeOffset? SecretExpiresOn { get; init; }
+    /// <summary>The secret's keyId in Entra ("Secret ID"), when the module created it; never its value.</summary>
+    public string? SecretKeyId { get; init; }
     /// <summary>Whole days until the secret expires (negative once expired).</summary>
     public int? SecretExpiresInDays { get; init; }
     public string TokenStorePath { get; init; } = "";

@@ -6,6 +6,9 @@ namespace OutlookOAuth.Selection;
 /// Pure: reads the configuration, changes nothing. Findings come in rule-id order.</summary>
 public static class ConfigurationDoctor
 {
+    /// <summary>How many days ahead OOC020 warns that the client secret expires.</summary>
+    public const int SecretExpiryWarningDays = 30;
+
     static FindingTargetType TypeOf(MailServer s) =>
         s.Direction == MailServerDirection.Outgoing ? FindingTargetType.OutgoingServer : FindingTargetType.IncomingServer;
 
@@ -19,7 +22,8 @@ public static class ConfigurationDoctor
             $"The configuration '{configPath}' has {errors} error finding(s) (Severity Error); they were output above.",
             "Apply the Fix of each finding with Severity Error, then run Test-OutlookMailConfiguration again.") { Target = configPath };
 
-    public static IReadOnlyList<ConfigurationFinding> Check(OutlookConfiguration configuration, Func<OutgoingMailServer, bool>? hasPassword = null)
+    /// <param name="clock">Today, for the secret's expiry (OOC020); default the system clock.</param>
+    public static IReadOnlyList<ConfigurationFinding> Check(OutlookConfiguration configuration, Func<OutgoingMailServer, bool>? hasPassword = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var findings = new List<ConfigurationFinding>();
@@ -252,6 +256,21 @@ public static class ConfigurationDoctor
             if (SystemParameters.CheckName(key) is { } problem)
                 Add(ConfigurationRules.ParameterNeverRead, FindingSeverity.Warning, FindingTargetType.Parameter, key,
                     problem.Message, $"Remove it: Set-MailSystemParameter -Name '{key}' -Value $null. {problem.Hint}".TrimEnd());
+
+        // OOC020: an expired client secret stops all mail; warn a month ahead.
+        if (configuration.Application.SecretExpiresOn is { } expires && configuration.Application.ClientId is not null
+            && string.IsNullOrWhiteSpace(configuration.Application.CertificatePath) && string.IsNullOrWhiteSpace(configuration.Application.CertificateThumbprint))
+        {
+            var now = (clock ?? TimeProvider.System).GetUtcNow();
+            if (expires <= now)
+                Add(ConfigurationRules.ClientSecretExpiry, FindingSeverity.Error, FindingTargetType.Application, configuration.Application.ClientId,
+                    $"The client secret expired on {expires:yyyy-MM-dd}: every sign-in and token refresh fails with AADSTS7000222, so no mail is sent or received.",
+                    "Update-OutlookApplicationSecret (adds a new secret, proves and stores it, then removes the old one); or create one in the portal and Set-OutlookApplication -ClientSecret (Read-Host -AsSecureString) -SecretExpiresOn <date>.");
+            else if (expires <= now.AddDays(SecretExpiryWarningDays))
+                Add(ConfigurationRules.ClientSecretExpiry, FindingSeverity.Warning, FindingTargetType.Application, configuration.Application.ClientId,
+                    $"The client secret expires on {expires:yyyy-MM-dd}, in {(int)Math.Floor((expires - now).TotalDays)} days; then all mail stops (AADSTS7000222).",
+                    "Rotate it before then: Update-OutlookApplicationSecret.");
+        }
 
         return findings.OrderBy(f => f.RuleId, StringComparer.Ordinal).ToList(); // stable: keeps server order within a rule
     }

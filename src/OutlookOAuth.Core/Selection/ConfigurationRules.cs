@@ -24,4 +24,6 @@ public static class ConfigurationRules
     public const string MailboxSpelledTwice = "OOC017";
     public const string PasswordServerWithoutPassword = "OOC018";
     public const string ParameterNeverRead = "OOC019";
+    /// <summary>The client secret expires within 30 days (Warning) or has expired (Error).</summary>
+    public const string ClientSecretExpiry = "OOC020";
 }

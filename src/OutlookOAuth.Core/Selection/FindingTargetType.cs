@@ -1,4 +1,4 @@
 namespace OutlookOAuth.Selection;
 
 /// <summary>What a finding is about.</summary>
-public enum FindingTargetType { Configuration, OutgoingServer, IncomingServer, Parameter }
+public enum FindingTargetType { Configuration, OutgoingServer, IncomingServer, Parameter, Application, Tenant }

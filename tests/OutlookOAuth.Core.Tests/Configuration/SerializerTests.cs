@@ -29,6 +29,25 @@ public class SerializerTests
     }
 
     [Fact]
+    public void Every_application_field_is_read_back_together()
+    {
+        // Each key of the application section has its own duplicate-key bit: two keys sharing one made the second a "duplicate".
+        var c = new OutlookConfiguration();
+        c.Application.ClientId = "3f6f2c1a-8b1e-4c1a-9d5e-0a1b2c3d4e5f";
+        c.Application.Authority = "https://login.example/tenant/oauth2/v2.0/";
+        c.Application.RedirectUri = "http://localhost";
+        c.Application.ClientSecretEnvironmentVariable = "SECRET";
+        c.Application.CertificatePath = "/etc/app.pfx";
+        c.Application.CertificateThumbprint = "ABCDEF";
+        c.Application.SecretExpiresOn = new DateTimeOffset(2027, 6, 30, 0, 0, 0, TimeSpan.Zero);
+        c.Application.ManagedIdentity = "system";
+        c.Application.SecretKeyId = "0b9c7a8e-1f2d-4e3c-9a8b-7c6d5e4f3a2b";
+        var back = ConfigurationSerializer.Parse(ConfigurationSerializer.Serialize(c), "app.yaml").Application;
+        Assert.Equal(("system", "0b9c7a8e-1f2d-4e3c-9a8b-7c6d5e4f3a2b", "ABCDEF", "SECRET"),
+            (back.ManagedIdentity, back.SecretKeyId, back.CertificateThumbprint, back.ClientSecretEnvironmentVariable));
+    }
+
+    [Fact]
     public void Round_trip_keeps_every_field_and_the_same_bytes()
     {
         var text = ConfigurationSerializer.Serialize(Sample());
