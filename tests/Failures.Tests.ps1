@@ -72,12 +72,17 @@ Describe 'A -ConfigPath that does not exist, on every command that takes one (is
             'Set-OutlookMailServer'         = @{ Name = 'x@example.com'; Port = 25 }
             'Test-OutlookConnection'        = @{ Name = 'x@example.com'; TimeoutSeconds = 2 }
             'Test-OutlookMailConfiguration' = @{}
+            'Test-OutlookTenant'            = @{}
+            'Update-OutlookApplicationSecret' = @{ Confirm = $false }
+            'Add-OutlookApplicationAssignment' = @{ User = 'x@example.com'; Confirm = $false }
         }
         # The commands that create the file they are given, as they always did.
         $creating = @{
             'New-OutlookMailServer'  = @{ Username = 'x@example.com' }
             'Set-MailSystemParameter' = @{ Name = 'mail.default.from'; Value = 'x@example.com' }
             'Set-OutlookApplication' = @{ ClientId = '11111111-2222-3333-4444-555555555555'; Tenant = 'contoso.onmicrosoft.com' }
+            # Needs the lab tenant's sign-in: tests/Tenant.Tests.ps1 registers into a file that does not exist yet.
+            'Register-OutlookApplication' = $null
         }
     }
 
@@ -90,7 +95,8 @@ Describe 'A -ConfigPath that does not exist, on every command that takes one (is
     It 'stops <_> with ConfigurationFileNotFound naming the path, and creates nothing' -ForEach @(
         'Connect-OutlookAccount', 'Disconnect-OutlookAccount', 'Get-MailSystemParameter', 'Get-OutlookApplication',
         'Get-OutlookMailServer', 'Receive-OutlookMail', 'Remove-OutlookMailServer', 'Resolve-OutlookMailServer',
-        'Send-OutlookMail', 'Set-OutlookMailServer', 'Test-OutlookConnection', 'Test-OutlookMailConfiguration') {
+        'Send-OutlookMail', 'Set-OutlookMailServer', 'Test-OutlookConnection', 'Test-OutlookMailConfiguration',
+        'Test-OutlookTenant', 'Update-OutlookApplicationSecret', 'Add-OutlookApplicationAssignment') {
         $cmdlet = $_   # not $command: Get-Failure's own parameter would shadow it
         $folder = Join-Path $TestDrive "missing-$([guid]::NewGuid().ToString('n'))"
         $missing = Join-Path $folder 'config.yaml'

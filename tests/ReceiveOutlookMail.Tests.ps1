@@ -6,22 +6,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Lab.ps1')
 
-    # A token the lab's Postfix accepts for $User (RS256, signed with the lab authority's key, scope SMTP.Send).
-    function New-LabSmtpToken([string] $User) {
-        $b64 = { param([byte[]] $b) [Convert]::ToBase64String($b).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
-        $utf8 = [Text.Encoding]::UTF8
-        $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
-        $header = & $b64 $utf8.GetBytes((@{ typ = 'JWT'; alg = 'RS256'; kid = $env:OUTLOOKOAUTH_LAB_KEY_ID } | ConvertTo-Json -Compress))
-        $payload = & $b64 $utf8.GetBytes((@{ iss = $env:OUTLOOKOAUTH_LAB_ISSUER; sub = 'story'; iat = $now; exp = $now + 600; upn = $User; scope = 'SMTP.Send' } | ConvertTo-Json -Compress))
-        $rsa = [Security.Cryptography.RSA]::Create()
-        try {
-            $rsa.ImportFromPem((Get-Content -Raw $env:OUTLOOKOAUTH_LAB_SIGNING_KEY))
-            $signature = & $b64 $rsa.SignData([Text.Encoding]::ASCII.GetBytes("$header.$payload"), [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
-        }
-        finally { $rsa.Dispose() }
-        "$header.$payload.$signature"
-    }
-
     # Delivers one message From -> To through the lab's Postfix (STARTTLS, OAuth bearer), with optional attachments (name = bytes).
     # Waits until the message arrived (Postfix delivers a batch in any order; the stories check oldest-first).
     function Send-LabMail([string] $From, [string] $To, [string] $Subject, [Collections.IDictionary] $Attachment = @{}) {

@@ -29,9 +29,10 @@ public sealed class AddOutlookApplicationAssignmentCommand : GraphCmdlet
     ApplicationAssignments Assignments()
     {
         if (_assignments is not null) return _assignments;
+        var context = Context; // a -ConfigPath naming nothing stops the command before any sign-in
         var (graph, _) = OpenGraph();
         _graph = graph;
-        var tenant = new OutlookTenant(Context, graph);
+        var tenant = new OutlookTenant(context, graph);
         _assignments = Run(async (_, ct) =>
         {
             var a = await tenant.AssignmentsAsync(ct).ConfigureAwait(false);

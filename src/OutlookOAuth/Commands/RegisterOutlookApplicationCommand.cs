@@ -36,6 +36,9 @@ public sealed class RegisterOutlookApplicationCommand : GraphCmdlet
     /// <summary>When a new client secret expires (default: in 180 days; Entra allows at most 2 years).</summary>
     [Parameter] public DateTime? SecretExpiresOn { get; set; }
 
+    /// <summary>Registering stores the application in the file, creating it as Set-OutlookApplication does.</summary>
+    protected override bool CreatesConfiguration => true;
+
     protected override void ProcessRecord()
     {
         try
