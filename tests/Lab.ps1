@@ -2,7 +2,7 @@
 #   . (Join-Path $PSScriptRoot 'Lab.ps1')
 # Imports the built module, loads the lab's environment (starting the lab when it is not running) and defines
 # New-LabBrowser, a "browser" for $env:BROWSER that signs in on the lab authority's form, and New-StoryConfig, the
-# configuration file of one story in a folder of its own.
+# configuration file of one story in a folder of its own; New-LabSmtpToken, a token the lab's Postfix accepts.
 
 Import-Module (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1') -Force
 if (-not $env:OUTLOOKOAUTH_LAB_SMTP_PORT -or -not $env:OUTLOOKOAUTH_LAB_AUTHORITY) {
