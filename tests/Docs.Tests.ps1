@@ -49,6 +49,7 @@ BeforeDiscovery {
     $helpExamples = foreach ($cmdlet in $helpCmdlets) {
         $i = 0
         foreach ($example in (Get-Help $cmdlet -Examples).examples.example) { $i++; @{ Cmdlet = $cmdlet; Index = $i } }
+        if (-not $i) { @{ Cmdlet = $cmdlet; Index = 0 } }    # no example in the built help: a failing test, not none
     }
 }
 
@@ -190,6 +191,7 @@ foreach ($__helpCmdlet in $__helpCmdlets.Split(',')) {
     }
 
     It '<Cmdlet> example <Index>' -ForEach $Examples {
+        $Index | Should -BeGreaterThan 0 -Because "the built help of $Cmdlet (Get-Help -Examples) must show its examples"
         $result = $results["$Cmdlet#$Index"]
         $result | Should -Not -BeNullOrEmpty -Because "the help session ended before this example: $session"
         if ($result.Skip) { Set-ItResult -Skipped -Because "not-runnable: $($result.Skip)"; return }
