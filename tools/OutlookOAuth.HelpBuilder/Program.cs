@@ -89,7 +89,7 @@ foreach (var type in assembly.GetTypes().Where(t => Attr(t, "CmdletAttribute") i
     var examples = (typeDoc?.Elements("example") ?? []).Select((x, i) => new XElement(command + "example",
         new XElement(maml + "title", $"-------------------------- Example {i + 1} --------------------------"),
         new XElement(dev + "code", (x.Element("code")?.Value ?? "").Trim()),
-        new XElement(dev + "remarks", new XElement(maml + "para", DocText(x.Element("para"))))));
+        new XElement(dev + "remarks", x.Elements("para").Select(p => new XElement(maml + "para", DocText(p))))));
 
     commands.Add(new XElement(command + "command",
         new XAttribute(XNamespace.Xmlns + "maml", maml), new XAttribute(XNamespace.Xmlns + "command", command), new XAttribute(XNamespace.Xmlns + "dev", dev),

@@ -18,8 +18,8 @@ namespace OutlookOAuth.Commands;
 /// -FailedFolder moves it aside first. Two receives of one mailbox on one machine run one after the other. So put -ErrorAction Stop
 /// on the commands that process a message, and save attachments with Save-OutlookMailAttachment, never under the name the sender chose.</para>
 /// </summary>
-/// <example><code>Receive-OutlookMail -Name support@example.com -Destination ./inbox</code><para>Saves each new message as an .eml (a stable name: a re-run replaces, never duplicates) and marks it read.</para></example>
-/// <example><code>Receive-OutlookMail -Name support@example.com | Save-OutlookMailAttachment -Destination ./files -ErrorAction Stop</code><para>Files the attachments under safe, unique names; a message whose attachments cannot be saved stops the pipeline and stays unread.</para></example>
+/// <example><code>Receive-OutlookMail -Name inbox@example.com -Destination ./inbox</code><para>Saves each new message as an .eml (a stable name: a re-run replaces, never duplicates) and marks it read.</para></example>
+/// <example><code>Receive-OutlookMail -Name inbox@example.com | Save-OutlookMailAttachment -Destination ./files -ErrorAction Stop</code><para>Files the attachments under safe, unique names; a message whose attachments cannot be saved stops the pipeline and stays unread.</para></example>
 /// <example><code>Get-OutlookMailServer -Direction Incoming | Receive-OutlookMail -Peek -All -Since (Get-Date).AddDays(-1)</code><para>Lists the last day's mail of every incoming server without changing anything.</para></example>
 [Cmdlet(VerbsCommunications.Receive, "OutlookMail", DefaultParameterSetName = "Name", SupportsShouldProcess = true)]
 [OutputType(typeof(ReceivedMessage))]

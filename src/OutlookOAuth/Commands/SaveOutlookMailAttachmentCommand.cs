@@ -14,8 +14,8 @@ namespace OutlookOAuth.Commands;
 /// AttachmentName (the name the sender gave) and MessageId. A destination that is a file or cannot be written stops the
 /// command before anything is saved.</para>
 /// </summary>
-/// <example><code>Receive-OutlookMail -Name support@example.com | Save-OutlookMailAttachment -Destination ./files -ErrorAction Stop</code><para>Files every new message's attachments; under -ErrorAction Stop a file that cannot be saved stops the pipeline, so that message stays unread.</para></example>
-/// <example><code>Receive-OutlookMail -Name support@example.com -Peek | ForEach-Object { $_.Message.Attachments | Where-Object FileName -like *.pdf } | Save-OutlookMailAttachment ./pdf -WhatIf</code><para>Shows where the PDF attachments would be saved, changing nothing.</para></example>
+/// <example><code>Receive-OutlookMail -Name inbox@example.com | Save-OutlookMailAttachment -Destination ./files -ErrorAction Stop</code><para>Files every new message's attachments; under -ErrorAction Stop a file that cannot be saved stops the pipeline, so that message stays unread.</para></example>
+/// <example><code>Receive-OutlookMail -Name inbox@example.com -Peek | ForEach-Object { $_.Message.Attachments | Where-Object FileName -like *.pdf } | Save-OutlookMailAttachment ./pdf -WhatIf</code><para>Shows where the PDF attachments would be saved, changing nothing.</para></example>
 [Cmdlet(VerbsData.Save, "OutlookMailAttachment", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
 public sealed class SaveOutlookMailAttachmentCommand : PSCmdlet

@@ -14,7 +14,7 @@ namespace OutlookOAuth.Commands;
 /// A message of Receive-OutlookMail, a MimeKit message or an .eml file is sent as it is (only -From applies), never turned into
 /// a new message. -Journal records each accepted message so that a re-run of an interrupted mailing skips them.</para>
 /// </summary>
-/// <example><code>Send-OutlookMail -From 'Reports &lt;reports@contoso.com&gt;' -To ops@contoso.com -Subject 'Nightly report' -Body $text -Attachment ./report.pdf -ErrorAction Stop</code><para>A runbook step: stops on failure, and on any refused recipient.</para></example>
+/// <example><code>Send-OutlookMail -From 'Reports &lt;reports@example.com&gt;' -To bob@example.com -Subject 'Nightly report' -Body $text -Attachment ./report.pdf -ErrorAction Stop</code><para>A runbook step: stops on failure, and on any refused recipient.</para></example>
 /// <example><code>Import-Csv mailing.csv | Send-OutlookMail -Subject 'Maintenance tonight' -Body $html -BodyAsHtml -Journal ./mailing.journal</code><para>One message per row (the From, To, Priority, AttachmentPath, MessageId ... columns bind by name); run it again after an interruption and what the server accepted is skipped.</para></example>
 [Cmdlet(VerbsCommunications.Send, "OutlookMail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MailSendResult))]
