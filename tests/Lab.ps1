@@ -2,7 +2,8 @@
 #   . (Join-Path $PSScriptRoot 'Lab.ps1')
 # Imports the built module, loads the lab's environment (starting the lab when it is not running) and defines
 # New-LabBrowser, a "browser" for $env:BROWSER that signs in on the lab authority's form, and New-StoryConfig, the
-# configuration file of one story in a folder of its own; New-LabSmtpToken, a token the lab's Postfix accepts.
+# configuration file of one story in a folder of its own; New-LabSmtpToken, a token the lab's Postfix accepts, and
+# Send-LabMail, a message delivered through the lab's Postfix.
 
 Import-Module (Join-Path $PSScriptRoot '..' 'out' 'OutlookOAuth' 'OutlookOAuth.psd1') -Force
 if (-not $env:OUTLOOKOAUTH_LAB_SMTP_PORT -or -not $env:OUTLOOKOAUTH_LAB_AUTHORITY) {
@@ -67,4 +68,32 @@ function New-LabSmtpToken([string] $User) {
     }
     finally { $rsa.Dispose() }
     "$header.$payload.$signature"
+}
+
+# Delivers one message From -> To (by default a stranger to bob) through the lab's Postfix (STARTTLS, OAuth bearer),
+# with optional attachments (name = bytes) whose names go into the MIME headers as the sender wrote them. Waits until it
+# arrived in the INBOX of the incoming server 'support' of the caller's $config (Postfix delivers a batch in any order).
+function Send-LabMail([string] $Subject, [Collections.IDictionary] $Attachment = @{}, [string] $From = 'stranger@example.com',
+    [string] $To = 'bob@example.com') {
+    $before = @(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count
+    $boundary = [guid]::NewGuid().ToString('N')
+    $lines = @("From: <$From>", "To: <$To>", "Subject: $Subject", "Date: $([DateTimeOffset]::Now.ToString('r'))",
+        "Message-ID: <$([guid]::NewGuid().ToString('N'))@story.example.com>", 'MIME-Version: 1.0',
+        "Content-Type: multipart/mixed; boundary=`"$boundary`"", '', "--$boundary", 'Content-Type: text/plain', '', "Body of $Subject")
+    foreach ($name in $Attachment.Keys) {
+        $lines += "--$boundary", "Content-Type: application/octet-stream; name=`"$name`"", "Content-Disposition: attachment; filename=`"$name`"",
+            'Content-Transfer-Encoding: base64', '', [Convert]::ToBase64String($Attachment[$name], 'InsertLineBreaks')
+    }
+    $lines += "--$boundary--", ''
+    $file = Join-Path $TestDrive "$boundary.eml"
+    [IO.File]::WriteAllText($file, ($lines -join "`r`n"))
+    & curl -sS --ssl-reqd --cacert $env:OUTLOOKOAUTH_CA_FILE --url "smtp://$($LabHost):$($env:OUTLOOKOAUTH_LAB_SMTP_PORT)" `
+        --login-options 'AUTH=XOAUTH2' --user "$($From):" --oauth2-bearer (New-LabSmtpToken $From) `
+        --mail-from $From --mail-rcpt $To --upload-file $file
+    if ($LASTEXITCODE -ne 0) { throw "curl could not deliver '$Subject' (exit code $LASTEXITCODE)" }
+    $deadline = (Get-Date).AddSeconds(20)
+    while (@(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count -le $before) {
+        if ((Get-Date) -gt $deadline) { throw "'$Subject' did not arrive" }
+        Start-Sleep -Milliseconds 100
+    }
 }

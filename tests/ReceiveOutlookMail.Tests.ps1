@@ -6,32 +6,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Lab.ps1')
 
-    # Delivers one message From -> To through the lab's Postfix (STARTTLS, OAuth bearer), with optional attachments (name = bytes).
-    # Waits until the message arrived (Postfix delivers a batch in any order; the stories check oldest-first).
-    function Send-LabMail([string] $From, [string] $To, [string] $Subject, [Collections.IDictionary] $Attachment = @{}) {
-        $before = @(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count
-        $boundary = [guid]::NewGuid().ToString('N')
-        $lines = @("From: <$From>", "To: <$To>", "Subject: $Subject", "Date: $([DateTimeOffset]::Now.ToString('r'))",
-            "Message-ID: <$([guid]::NewGuid().ToString('N'))@story.example.com>", 'MIME-Version: 1.0',
-            "Content-Type: multipart/mixed; boundary=`"$boundary`"", '', "--$boundary", 'Content-Type: text/plain', '', "Body of $Subject")
-        foreach ($name in $Attachment.Keys) {
-            $lines += "--$boundary", "Content-Type: application/octet-stream; name=`"$name`"", "Content-Disposition: attachment; filename=`"$name`"",
-                'Content-Transfer-Encoding: base64', '', [Convert]::ToBase64String($Attachment[$name], 'InsertLineBreaks')
-        }
-        $lines += "--$boundary--", ''
-        $file = Join-Path $TestDrive "$boundary.eml"
-        [IO.File]::WriteAllText($file, ($lines -join "`r`n"))
-        & curl -sS --ssl-reqd --cacert $env:OUTLOOKOAUTH_CA_FILE --url "smtp://$($LabHost):$($env:OUTLOOKOAUTH_LAB_SMTP_PORT)" `
-            --login-options 'AUTH=XOAUTH2' --user "$($From):" --oauth2-bearer (New-LabSmtpToken $From) `
-            --mail-from $From --mail-rcpt $To --upload-file $file
-        if ($LASTEXITCODE -ne 0) { throw "curl could not deliver '$Subject' (exit code $LASTEXITCODE)" }
-        $deadline = (Get-Date).AddSeconds(20)
-        while (@(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count -le $before) {
-            if ((Get-Date) -gt $deadline) { throw "'$Subject' did not arrive" }
-            Start-Sleep -Milliseconds 100
-        }
-    }
-
     # Waits until $Count unread messages are in the server's INBOX (delivery through LMTP takes a moment).
     function Wait-LabMail([string] $Config, [string] $Name, [int] $Count) {
         $deadline = (Get-Date).AddSeconds(20)

@@ -8,32 +8,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Lab.ps1')
 
-    # Delivers one message to bob (the mailbox of server 'support') through the lab's Postfix, with attachments
-    # (name = bytes) whose names go into the MIME headers as the sender wrote them, and waits until it arrived.
-    function Send-LabMail([string] $Subject, [Collections.IDictionary] $Attachment = @{}) {
-        $before = @(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count
-        $boundary = [guid]::NewGuid().ToString('N')
-        $lines = @('From: <stranger@example.com>', 'To: <bob@example.com>', "Subject: $Subject",
-            "Date: $([DateTimeOffset]::Now.ToString('r'))", "Message-ID: <$boundary@story.example.com>", 'MIME-Version: 1.0',
-            "Content-Type: multipart/mixed; boundary=`"$boundary`"", '', "--$boundary", 'Content-Type: text/plain', '', "Body of $Subject")
-        foreach ($name in $Attachment.Keys) {
-            $lines += "--$boundary", "Content-Type: application/octet-stream; name=`"$name`"", "Content-Disposition: attachment; filename=`"$name`"",
-                'Content-Transfer-Encoding: base64', '', [Convert]::ToBase64String($Attachment[$name], 'InsertLineBreaks')
-        }
-        $lines += "--$boundary--", ''
-        $file = Join-Path $TestDrive "$boundary.eml"
-        [IO.File]::WriteAllText($file, ($lines -join "`r`n"))
-        & curl -sS --ssl-reqd --cacert $env:OUTLOOKOAUTH_CA_FILE --url "smtp://$($LabHost):$($env:OUTLOOKOAUTH_LAB_SMTP_PORT)" `
-            --login-options 'AUTH=XOAUTH2' --user 'stranger@example.com:' --oauth2-bearer (New-LabSmtpToken 'stranger@example.com') `
-            --mail-from 'stranger@example.com' --mail-rcpt 'bob@example.com' --upload-file $file
-        if ($LASTEXITCODE -ne 0) { throw "curl could not deliver '$Subject' (exit code $LASTEXITCODE)" }
-        $deadline = (Get-Date).AddSeconds(20)
-        while (@(Receive-OutlookMail -ConfigPath $config -Name support -Peek -All -Limit 0).Count -le $before) {
-            if ((Get-Date) -gt $deadline) { throw "'$Subject' did not arrive" }
-            Start-Sleep -Milliseconds 100
-        }
-    }
-
     # bob's mailbox as incoming server 'support' of a story configuration, signed in on the lab, its INBOX read empty.
     function New-Mailbox {
         $config = New-StoryConfig 'attachments'
