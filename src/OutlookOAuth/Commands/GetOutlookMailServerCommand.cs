@@ -29,7 +29,7 @@ public sealed class GetOutlookMailServerCommand : OutlookCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = LoadConfiguration(mustExist: true);
+        var config = LoadConfiguration();
 
         var context = Context;
         foreach (var server in MatchServers(config, Name, Direction))

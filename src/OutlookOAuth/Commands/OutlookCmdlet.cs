@@ -50,14 +50,13 @@ public abstract partial class OutlookCmdlet : PSCmdlet
     protected virtual bool CreatesConfiguration => false;
 
     /// <summary>The configuration of <see cref="Context"/>, read once per command (per file, when records name several
-    /// -ConfigPath). A file that cannot be read stops the command with an error naming the file, line and column. With
-    /// <paramref name="mustExist"/>, a file named by -ConfigPath that does not exist is a ConfigurationFileNotFound error
-    /// (the default file not existing yet just means nothing is configured).</summary>
-    protected OutlookConfiguration LoadConfiguration(bool mustExist = false)
+    /// -ConfigPath). A file that cannot be read stops the command with an error naming the file, line and column; a
+    /// -ConfigPath naming nothing was already refused by <see cref="Context"/>.</summary>
+    protected OutlookConfiguration LoadConfiguration()
     {
         var context = Context;
         OutlookConfiguration? loaded = null;
-        try { loaded = mustExist && ConfigPath is not null ? context.LoadExisting() : context.Load(); }
+        try { loaded = context.Load(); }
         catch (OutlookOAuthException e) { ThrowFailure(e, context.Path); }
         return loaded!;
     }

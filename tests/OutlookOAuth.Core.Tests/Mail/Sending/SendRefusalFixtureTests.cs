@@ -50,15 +50,17 @@ public class SendRefusalFixtureTests
     static PreparedMail Mail(MailSenderResolver resolver, params string[] to) =>
         MailComposer.Prepare(new MailRequest { From = "sales@example.com", To = to, Subject = "s", Body = "b" }, resolver);
 
-    [Fact]
-    public async Task A_refused_MAIL_FROM_keeps_the_servers_own_reply_not_the_503_of_the_pipelined_recipients()
+    [Theory]
+    [InlineData("552 5.3.4 Message size exceeds fixed limit", "MessageTooLarge", "35 MB")]
+    [InlineData("451 4.3.0 Mail server temporarily rejected message", "Throttled", null)]
+    public async Task A_refused_MAIL_FROM_keeps_the_servers_own_reply_not_the_503_of_the_pipelined_recipients(string reply, string errorId, string? hint)
     {
         await using var server = new ScriptedServer(async c =>
         {
             await SignInAsync(c, "\r\n250-PIPELINING");
             await c.ExpectAsync("MAIL FROM:<sales@example.com>");
             await c.ExpectAsync("RCPT TO:<x@partner.test>");
-            await c.SendAsync("552 5.3.4 Message size exceeds fixed limit", "503 5.5.1 Error: need MAIL command");
+            await c.SendAsync(reply, "503 5.5.1 Error: need MAIL command");
             await c.ExpectAsync("RSET");
             await c.SendAsync("250 2.0.0 Ok");
             await QuitAsync(c);
@@ -68,34 +70,9 @@ public class SendRefusalFixtureTests
         using (var mail = Mail(resolver, "x@partner.test"))
         {
             var e = await Assert.ThrowsAsync<MailSendException>(() => sender.SendAsync(mail, default));
-            Assert.Equal("MessageTooLarge", e.ErrorId);
-            Assert.Equal(FailureKind.LimitsExceeded, e.Kind);
-            Assert.Equal("552 5.3.4 Message size exceeds fixed limit", e.ServerReply);
+            Assert.Equal((errorId, FailureKind.LimitsExceeded, reply), (e.ErrorId, e.Kind, e.ServerReply));
             Assert.DoesNotContain("503", e.Message);
-            Assert.Contains("35 MB", e.Hint);
-        }
-    }
-
-    [Fact]
-    public async Task Another_refusal_of_MAIL_FROM_is_told_with_its_reply_and_a_kind_by_its_code()
-    {
-        await using var server = new ScriptedServer(async c =>
-        {
-            await SignInAsync(c, "\r\n250-PIPELINING");
-            await c.ExpectAsync("MAIL FROM:<sales@example.com>");
-            await c.ExpectAsync("RCPT TO:<x@partner.test>");
-            await c.SendAsync("451 4.3.0 Mail server temporarily rejected message", "503 5.5.1 Error: need MAIL command");
-            await c.ExpectAsync("RSET");
-            await c.SendAsync("250 2.0.0 Ok");
-            await QuitAsync(c);
-        });
-        var (sender, resolver) = Setup(server);
-        using (sender)
-        using (var mail = Mail(resolver, "x@partner.test"))
-        {
-            var e = await Assert.ThrowsAsync<MailSendException>(() => sender.SendAsync(mail, default));
-            Assert.Equal(FailureKind.LimitsExceeded, e.Kind);
-            Assert.Equal("451 4.3.0 Mail server temporarily rejected message", e.ServerReply);
+            if (hint is not null) Assert.Contains(hint, e.Hint);
         }
     }
 
